@@ -1,0 +1,44 @@
+{#- Money: every cost column is cast once, in staging, to this type.
+    decimal(18, 8) holds up to ten billion dollars per line item at 1e-8 precision, which keeps
+    per-period totals exact to the cent, and DuckDB sums it with 64-bit arithmetic (sums widen to
+    decimal(38, 8) automatically); decimal(38, 10) per line item costs ~50% more to aggregate
+    (see ../shared/reference/toolchain.md). Athena supports the same type. -#}
+{% macro money(expression) -%}
+    cast({{ expression }} as decimal(18, 8))
+{%- endmacro %}
+
+{#- Unit prices arrive as strings in CUR 2.0 (`*_rate`); an empty or malformed rate becomes NULL. -#}
+{% macro rate(expression) -%}
+    {{ dbt.safe_cast(expression, 'decimal(18, 10)') }}
+{%- endmacro %}
+
+{#- Empty strings and NULL mean the same in AWS exports (CSV-era exports wrote ''). -#}
+{% macro empty_as_null(expression) -%}
+    nullif(trim({{ expression }}), '')
+{%- endmacro %}
+
+{#- RI and Savings Plan start/end times are ISO-8601 strings ('2025-03-01T00:00:00.000Z'). -#}
+{% macro parse_iso8601_timestamp(expression) %}
+    {{ return(adapter.dispatch('parse_iso8601_timestamp', 'infralyzer')(expression)) }}
+{% endmacro %}
+
+{% macro default__parse_iso8601_timestamp(expression) -%}
+    try(from_iso8601_timestamp(nullif(trim({{ expression }}), '')))
+{%- endmacro %}
+
+{% macro duckdb__parse_iso8601_timestamp(expression) -%}
+    try_cast(nullif(trim({{ expression }}), '') as timestamp with time zone)
+{%- endmacro %}
+
+{#- A timestamp with time zone as a UTC timestamp without time zone (the `_at` columns). -#}
+{% macro to_utc_timestamp(expression) %}
+    {{ return(adapter.dispatch('to_utc_timestamp', 'infralyzer')(expression)) }}
+{% endmacro %}
+
+{% macro default__to_utc_timestamp(expression) -%}
+    cast(at_timezone({{ expression }}, 'UTC') as timestamp)
+{%- endmacro %}
+
+{% macro duckdb__to_utc_timestamp(expression) -%}
+    timezone('UTC', {{ expression }})
+{%- endmacro %}

@@ -1,0 +1,95 @@
+{#-
+    Publishes the marts as a new read-only snapshot after a successful `dbt build` / `dbt run`
+    (on-run-end). Readers (the API, BI tools) never open the build database: DuckDB allows one
+    writer or many readers per file, so a reader on the build file would break the next build.
+
+    A snapshot is a new DuckDB file <publish_dir>/snapshot-<UTC time>-<invocation>.duckdb holding
+    every mart table (schema `marts`), the dbt docs of their columns (`main.table_docs`) and,
+    written last, `main.snapshot_info`. Everything is written in one transaction, so a crash
+    leaves a file without snapshot_info, which readers skip. Readers take the newest file that
+    has snapshot_info (infralyzer.publish); older snapshots are pruned by `infralyzer publish
+    --prune`. A failed or partial build publishes nothing, so the last good snapshot stays.
+
+    On Athena the marts are tables that readers query in place; nothing is copied.
+-#}
+{% macro publish_snapshot(results) %}
+    {{ return(adapter.dispatch('publish_snapshot', 'infralyzer')(results)) }}
+{% endmacro %}
+
+{% macro default__publish_snapshot(results) %}
+    select 1 as marts_are_served_in_place
+{% endmacro %}
+
+{% macro duckdb__publish_snapshot(results) %}
+    {%- if not execute or flags.WHICH not in ('build', 'run') -%}
+        {{ return('select 1 as nothing_to_publish') }}
+    {%- endif -%}
+    {%- set failures = [] -%}
+    {%- for result in results if result.status in ('error', 'fail', 'runtime error', 'skipped') -%}
+        {%- do failures.append(result.node.name) -%}
+    {%- endfor -%}
+    {%- if failures -%}
+        {{ log("Not publishing: " ~ failures | length ~ " node(s) failed or were skipped ("
+               ~ failures[:5] | join(', ') ~ "). The last published snapshot stays in place.", info=true) }}
+        {{ return('select 1 as nothing_to_publish') }}
+    {%- endif -%}
+
+    {%- set marts = infralyzer.published_marts() -%}
+    {%- set built_at = modules.datetime.datetime.utcnow() -%}
+    {%- set file_name = 'snapshot-' ~ built_at.strftime('%Y%m%dT%H%M%S') ~ '-' ~ invocation_id[:8] ~ '.duckdb' -%}
+    {%- set path = var('publish_dir').rstrip('/') ~ '/' ~ file_name -%}
+    {%- set newest_period = run_query(
+        "select max(billing_period) from landing.deliveries where export_name = 'cur2'"
+    ).columns[0].values()[0] -%}
+
+    {%- set statements = [
+        "attach '" ~ path ~ "' as infralyzer_snapshot",
+        "begin transaction",
+        "create schema infralyzer_snapshot.marts",
+    ] -%}
+    {%- for node in marts -%}
+        {%- do statements.append(
+            "create table infralyzer_snapshot.marts." ~ node.alias ~ " as select * from "
+            ~ adapter.quote(node.database) ~ "." ~ adapter.quote(node.schema) ~ "." ~ adapter.quote(node.alias)) -%}
+    {%- endfor -%}
+    {%- do statements.append(
+        "create table infralyzer_snapshot.main.table_docs (table_name varchar, column_name varchar, description varchar)") -%}
+    {%- set doc_rows = [] -%}
+    {%- for node in marts -%}
+        {%- do doc_rows.append("('" ~ node.alias ~ "', null, " ~ infralyzer.sql_string(node.description) ~ ")") -%}
+        {%- for column in node.columns.values() -%}
+            {%- do doc_rows.append("('" ~ node.alias ~ "', '" ~ column.name ~ "', " ~ infralyzer.sql_string(column.description) ~ ")") -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- if doc_rows -%}
+        {%- do statements.append("insert into infralyzer_snapshot.main.table_docs values " ~ doc_rows | join(', ')) -%}
+    {%- endif -%}
+    {%- do statements.append(
+        "create table infralyzer_snapshot.main.snapshot_info as select "
+        ~ "cast('" ~ built_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as timestamp) as built_at, "
+        ~ "'" ~ invocation_id ~ "' as invocation_id, "
+        ~ "'" ~ dbt_version ~ "' as dbt_version, "
+        ~ (("'" ~ newest_period ~ "'") if newest_period else "cast(null as varchar)") ~ " as newest_billing_period, "
+        ~ marts | length ~ " as table_count") -%}
+    {%- do statements.append("commit") -%}
+    {%- do statements.append("detach infralyzer_snapshot") -%}
+    {{ log("Publishing " ~ marts | length ~ " mart(s) to " ~ path, info=true) }}
+    {{ return(statements | join(';\n') ~ ';') }}
+{% endmacro %}
+
+
+{#- The models readers may see: tables in the marts layer. -#}
+{% macro published_marts() %}
+    {%- set marts = [] -%}
+    {%- for node in graph.nodes.values() | sort(attribute='unique_id')
+        if node.resource_type == 'model' and node.fqn[1] == 'marts'
+        and node.config.materialized in ('table', 'incremental') and node.config.enabled -%}
+        {%- do marts.append(node) -%}
+    {%- endfor -%}
+    {{ return(marts) }}
+{% endmacro %}
+
+
+{% macro sql_string(text) -%}
+    {%- if text -%}'{{ text | replace("'", "''") }}'{%- else -%}null{%- endif -%}
+{%- endmacro %}

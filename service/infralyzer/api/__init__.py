@@ -1,0 +1,1 @@
+"""The read-only HTTP API over the published marts (thin: routing, validation, formats)."""

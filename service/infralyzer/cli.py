@@ -1,0 +1,136 @@
+"""`infralyzer`: the Python parts of the job (sample exports, publishing, the API, checks).
+
+Analytics engineers still run plain `dbt build`; `infralyzer run` is the one-command main job.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from infralyzer.settings import Settings, get_settings
+
+
+def previous_periods(months: int, end_period: str | None = None) -> list[str]:
+    """`months` billing periods ending with `end_period` (default: the last complete month)."""
+    if end_period:
+        year, month = (int(part) for part in end_period.split("-"))
+    else:
+        today = date.today()
+        year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    periods = []
+    for _ in range(months):
+        periods.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return sorted(periods)
+
+
+def _has_exports(settings: Settings) -> bool:
+    return any(Path(settings.exports_dir).glob("cur2/metadata/BILLING_PERIOD=*/cur2-Manifest.json"))
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+def main(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.option("--exports-dir", type=click.Path(path_type=Path), help="Default: INFRALYZER_EXPORTS_DIR or data/exports.")
+@click.option("--months", default=3, show_default=True, help="Billing periods to generate.")
+@click.option("--end-period", help="Last billing period, YYYY-MM (default: the last complete month).")
+@click.option("--line-items-per-month", "-n", default=20_000, show_default=True, help="CUR line items per month.")
+@click.option("--seed", default=42, show_default=True)
+@click.option("--redeliver", "redeliver_period", metavar="YYYY-MM", help="Re-deliver this one period with changed contents.")
+@click.option("--revision", default=1, show_default=True, help="Which re-delivery (with --redeliver).")
+def generate(exports_dir, months, end_period, line_items_per_month, seed, redeliver_period, revision) -> None:
+    """Write sample CUR 2.0, FOCUS 1.2, COH and carbon exports in the AWS layout, with an answer key."""
+    from infralyzer.exports.generate import generate as generate_exports
+    from infralyzer.exports.generate import redeliver
+
+    target = Path(exports_dir or get_settings().exports_dir)
+    if redeliver_period:
+        redeliver(target, period=redeliver_period, seed=seed, revision=revision, progress=True)
+        click.echo(f"Re-delivered {redeliver_period} (revision {revision}) under {target}")
+        return
+    periods = previous_periods(months, end_period)
+    generate_exports(target, periods=periods, line_items_per_month=line_items_per_month, seed=seed, progress=True)
+    click.echo(f"Wrote {', '.join(periods)} under {target} (answer key: {target / '_answer_key' / 'answer_key.json'})")
+
+
+@main.command()
+@click.option("--prune/--no-prune", default=True, show_default=True, help="Delete old snapshots.")
+def publish(prune: bool) -> None:
+    """Show the served snapshot and prune old ones (dbt publishes on every successful build)."""
+    from infralyzer.publish import latest_snapshot
+    from infralyzer.publish import prune as prune_snapshots
+
+    settings = get_settings()
+    info = latest_snapshot(settings.publish_dir)
+    if info is None:
+        raise click.ClickException(f"No complete snapshot in {settings.publish_dir}: run `dbt build` first.")
+    click.echo(f"Serving {info.path.name}: built {info.built_at}, newest billing period {info.newest_billing_period}")
+    if prune:
+        for path in prune_snapshots(settings.publish_dir, settings.publish_keep):
+            click.echo(f"Pruned {path.name}")
+
+
+@main.command()
+@click.option("--host", default=None, help="Default: INFRALYZER_API_HOST or 127.0.0.1.")
+@click.option("--port", default=None, type=int, help="Default: INFRALYZER_API_PORT or 8000.")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the newest published snapshot over HTTP (read-only)."""
+    import uvicorn
+
+    from infralyzer.api.app import create_app
+
+    settings = get_settings()
+    uvicorn.run(create_app(settings.publish_dir), host=host or settings.api_host, port=port or settings.api_port)
+
+
+@main.command()
+@click.option("--line-items-per-month", "-n", default=20_000, show_default=True, help="Sample size if no exports exist.")
+@click.option("--serve/--no-serve", "serve_api", default=True, show_default=True, help="Start the API afterwards.")
+@click.pass_context
+def run(ctx: click.Context, line_items_per_month: int, serve_api: bool) -> None:
+    """The main job: sample exports (if none) -> dbt build -> published marts -> API on localhost."""
+    from infralyzer.dbt_runner import run_dbt
+
+    settings = get_settings()
+    if not _has_exports(settings):
+        click.echo(f"No exports under {settings.exports_dir}: generating a sample.")
+        ctx.invoke(generate, line_items_per_month=line_items_per_month)
+    result = run_dbt(settings, "build", check=False)
+    if result.returncode != 0:
+        click.echo("dbt build failed; the last published snapshot (if any) is still served.", err=True)
+    ctx.invoke(publish, prune=True)
+    if serve_api:
+        ctx.invoke(serve)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+@main.command("check-athena")
+@click.option("--target-path", default="target_athena", show_default=True)
+def check_athena(target_path: str) -> None:
+    """Compile every model for Athena (offline) and fail on DuckDB-only SQL in the output."""
+    from infralyzer.checks.athena_portability import main as check_main
+    from infralyzer.dbt_runner import run_dbt
+
+    settings = get_settings()
+    run_dbt(
+        settings,
+        "compile", "--target", "athena", "--target-path", target_path, "--no-populate-cache",
+        "--select", "resource_type:model",
+        extra_env={"INFRALYZER_OFFLINE_COMPILE": "1"},
+    )
+    compiled = settings.project_dir / target_path / "compiled"
+    sys.exit(check_main([str(compiled)]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""Running dbt as a subprocess with the project's settings (paths made absolute)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from infralyzer.settings import Settings
+
+
+def dbt_executable() -> str:
+    """The dbt next to this interpreter (the project's virtualenv), else the one on PATH."""
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else (shutil.which("dbt") or "dbt")
+
+
+def run_dbt(settings: Settings, *args: str, target: str | None = None, extra_env: dict[str, str] | None = None,
+            check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, **settings.dbt_env(), **(extra_env or {})}
+    if target:
+        env["DBT_TARGET"] = target
+    for folder in (settings.exports_dir, settings.build_db.parent, settings.publish_dir):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    cmd = [dbt_executable(), *args, "--project-dir", str(settings.project_dir), "--profiles-dir", str(settings.project_dir)]
+    return subprocess.run(cmd, cwd=settings.project_dir, env=env, check=check)
