@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Every test of the project, in the order that fails fastest. Run through `make test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+export PATH="$PWD/$BIN:$PATH"
+
+echo "== 1/3 pytest: generator, layout, publish, API, and dbt build (all data + unit tests) on generated exports"
+"$BIN/pytest" -q
+
+echo "== 2/3 sqlfluff lint (dbt templater)"
+"$BIN/sqlfluff" lint models tests analyses --processes 2
+
+echo "== 3/3 Athena portability: compile every model for Athena offline, then check the SQL"
+"$BIN/infralyzer" check-athena
+
+echo "All checks passed."
