@@ -35,8 +35,9 @@
     {{ return(adapter.dispatch('to_utc_timestamp', 'infralyzer')(expression)) }}
 {% endmacro %}
 
+{#- Athena reads Parquet timestamps as `timestamp` (UTC, no zone): nothing to convert. -#}
 {% macro default__to_utc_timestamp(expression) -%}
-    cast(at_timezone({{ expression }}, 'UTC') as timestamp)
+    cast({{ expression }} as timestamp)
 {%- endmacro %}
 
 {% macro duckdb__to_utc_timestamp(expression) -%}

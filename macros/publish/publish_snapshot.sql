@@ -37,7 +37,7 @@
     {%- set marts = infralyzer.published_marts() -%}
     {%- set built_at = modules.datetime.datetime.utcnow() -%}
     {%- set file_name = 'snapshot-' ~ built_at.strftime('%Y%m%dT%H%M%S') ~ '-' ~ invocation_id[:8] ~ '.duckdb' -%}
-    {%- set path = var('publish_dir').rstrip('/') ~ '/' ~ file_name -%}
+    {%- set path = var('publish_dir', env_var('INFRALYZER_PUBLISH_DIR', 'data/publish')).rstrip('/') ~ '/' ~ file_name -%}
     {%- set newest_period = run_query(
         "select max(billing_period) from landing.deliveries where export_name = 'cur2'"
     ).columns[0].values()[0] -%}

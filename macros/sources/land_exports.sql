@@ -24,7 +24,7 @@
 
 {% macro duckdb__land_exports() %}
     {%- if not execute -%}{{ return('select 1') }}{%- endif -%}
-    {%- set exports_dir = var('exports_dir').rstrip('/') -%}
+    {%- set exports_dir = var('exports_dir', env_var('INFRALYZER_EXPORTS_DIR', 'data/exports')).rstrip('/') -%}
     {%- set delivery_selects = [] -%}
     {%- do run_query('create schema if not exists landing') -%}
     {%- for source in graph.sources.values() | sort(attribute='unique_id') if source.meta.get('export') -%}
@@ -113,7 +113,7 @@
 {% macro check_export_files(export, files, expected_columns) %}
     {%- set file_list = "['" ~ files | join("', '") ~ "']" -%}
     {%- set present = run_query(
-        "select file from glob('" ~ var('exports_dir').rstrip('/') ~ "/" ~ export ~ "/data/BILLING_PERIOD=*/*.parquet')"
+        "select file from glob('" ~ var('exports_dir', env_var('INFRALYZER_EXPORTS_DIR', 'data/exports')).rstrip('/') ~ "/" ~ export ~ "/data/BILLING_PERIOD=*/*.parquet')"
     ).columns[0].values() | list -%}
     {%- for f in files if f not in present -%}
         {{ exceptions.raise_compiler_error(
