@@ -25,18 +25,18 @@ def build_db(built):
 
 # answer-key column -> the intermediate model's basis column
 BASES = {
-    "unblended_cost": "cost_unblended",
-    "amortized_cost": "cost_amortized",
-    "net_unblended_cost": "cost_net_unblended",
-    "net_amortized_cost": "cost_net_amortized",
-    "public_on_demand_cost": "cost_public_on_demand",
+    "unblended_cost": "unblended_cost",
+    "amortized_cost": "amortized_cost",
+    "net_unblended_cost": "net_unblended_cost",
+    "net_amortized_cost": "net_amortized_cost",
+    "public_on_demand_cost": "public_on_demand_cost",
 }
 
 
 def test_every_period_and_basis_equals_the_answer_key(build_db, answer_key):
     select = ", ".join(f"sum({column})" for column in BASES.values())
     rows = build_db.execute(
-        f"select billing_period, {select} from intermediate.int_line_items_costed group by 1 order by 1"
+        f"select billing_period, {select} from intermediate.int_line_items_amortized group by 1 order by 1"
     ).fetchall()
     staged = {row[0]: dict(zip(BASES, row[1:])) for row in rows}
     assert sorted(staged) == sorted(answer_key["periods"])
@@ -61,8 +61,8 @@ def test_staged_row_counts_equal_the_answer_key(build_db, answer_key):
 
 def test_staged_totals_by_line_item_type(build_db, answer_key):
     rows = build_db.execute(
-        "select billing_period, line_item_type, sum(cost_unblended), sum(cost_amortized) "
-        "from intermediate.int_line_items_costed group by 1, 2"
+        "select billing_period, line_item_type, sum(unblended_cost), sum(amortized_cost) "
+        "from intermediate.int_line_items_amortized group by 1, 2"
     ).fetchall()
     staged = {(p, t): (u, a) for p, t, u, a in rows}
     for period, expected in answer_key["periods"].items():
@@ -90,8 +90,8 @@ def test_cur_effective_cost_equals_focus_effective_cost(build_db):
     rows = build_db.execute(
         """
         with cur as (
-            select billing_period, sum(cost_amortized) as amortized, sum(cost_unblended) as unblended
-            from intermediate.int_line_items_costed group by 1
+            select billing_period, sum(amortized_cost) as amortized, sum(unblended_cost) as unblended
+            from intermediate.int_line_items_amortized group by 1
         ),
         focus as (
             select billing_period, sum(effective_cost) as effective, sum(billed_cost) as billed

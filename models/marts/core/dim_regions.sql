@@ -1,0 +1,22 @@
+{#- One row per region code seen in the spend ('global' for charges without a region). -#}
+with regions as (
+
+    select
+        region,
+        sum(amortized_cost) as amortized_cost
+    from {{ ref('fct_spend_monthly') }}
+    group by region
+
+),
+
+final as (
+
+    select
+        region,
+        region = 'global' as is_global,
+        amortized_cost > 0 as has_spend
+    from regions
+
+)
+
+select * from final
