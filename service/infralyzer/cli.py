@@ -117,19 +117,22 @@ def run(ctx: click.Context, line_items_per_month: int, serve_api: bool) -> None:
 @main.command("check-athena")
 @click.option("--target-path", default="target_athena", show_default=True)
 def check_athena(target_path: str) -> None:
-    """Compile every model for Athena (offline) and fail on DuckDB-only SQL in the output."""
+    """Compile every model for Athena (offline, both the full and the incremental branch) and fail
+    on DuckDB-only SQL in the compiled output."""
     from infralyzer.checks.athena_portability import main as check_main
     from infralyzer.dbt_runner import run_dbt
 
     settings = get_settings()
-    run_dbt(
-        settings,
-        "compile", "--target", "athena", "--target-path", target_path, "--no-populate-cache",
-        "--select", "resource_type:model",
-        extra_env={"INFRALYZER_OFFLINE_COMPILE": "1"},
-    )
-    compiled = settings.project_dir / target_path / "compiled"
-    sys.exit(check_main([str(compiled)]))
+    folders = []
+    for branch, incremental in (("full", "0"), ("incremental", "1")):
+        path = f"{target_path}/{branch}"
+        run_dbt(
+            settings,
+            "compile", "--target", "athena", "--target-path", path, "--no-populate-cache", "--quiet",
+            extra_env={"INFRALYZER_OFFLINE_COMPILE": "1", "INFRALYZER_COMPILE_INCREMENTAL": incremental},
+        )
+        folders.append(str(settings.project_dir / path / "compiled"))
+    sys.exit(check_main(folders))
 
 
 if __name__ == "__main__":

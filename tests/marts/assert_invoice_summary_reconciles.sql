@@ -18,7 +18,9 @@ monthly as (
 
 )
 
-select summary.billing_period, summary.payer_account_id
+select
+    summary.billing_period,
+    summary.payer_account_id
 from summary
 inner join monthly
     on
@@ -26,7 +28,9 @@ inner join monthly
         and summary.payer_account_id = monthly.payer_account_id
 where
     abs(
-        {% for charge_class in charge_classes() %}summary.{{ charge_class }}_cost{{ ' + ' if not loop.last }}{% endfor %}
+        {%- for charge_class in charge_classes() %}
+        {{ '+ ' if not loop.first }}summary.{{ charge_class }}_cost
+        {%- endfor %}
         - summary.total_unblended_cost
     ) >= 0.005
     or abs(summary.total_unblended_cost - monthly.unblended_cost) >= 0.005

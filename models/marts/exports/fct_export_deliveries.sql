@@ -11,7 +11,10 @@ with deliveries as (
 
 cur_rows as (
 
-    select billing_period, 'cur2' as export_name, count(*) as row_count
+    select
+        billing_period,
+        'cur2' as export_name,
+        count(*) as row_count
     from {{ ref('stg_aws_cur__line_items') }}
     group by billing_period
 
@@ -19,7 +22,10 @@ cur_rows as (
 
 focus_rows as (
 
-    select billing_period, 'focus' as export_name, count(*) as row_count
+    select
+        billing_period,
+        'focus' as export_name,
+        count(*) as row_count
     from {{ ref('stg_aws_focus__charges') }}
     group by billing_period
 
@@ -27,7 +33,10 @@ focus_rows as (
 
 coh_rows as (
 
-    select billing_period, 'coh' as export_name, count(*) as row_count
+    select
+        billing_period,
+        'coh' as export_name,
+        count(*) as row_count
     from {{ ref('stg_cost_optimization_hub__recommendations') }}
     group by billing_period
 
@@ -35,7 +44,10 @@ coh_rows as (
 
 carbon_rows as (
 
-    select billing_period, 'carbon' as export_name, count(*) as row_count
+    select
+        billing_period,
+        'carbon' as export_name,
+        count(*) as row_count
     from {{ ref('stg_carbon_emissions__emissions') }}
     group by billing_period
 

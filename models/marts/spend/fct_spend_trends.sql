@@ -23,7 +23,10 @@ periods as (
 
 pairs as (
 
-    select distinct usage_account_id, service from monthly
+    select distinct
+        usage_account_id,
+        service
+    from monthly
 
 ),
 

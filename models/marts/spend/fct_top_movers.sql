@@ -20,7 +20,7 @@ ranked as (
         case when mom_change_amortized_cost >= 0 then 'increase' else 'decrease' end as direction,
         row_number() over (
             partition by billing_period
-            order by abs(mom_change_amortized_cost) desc, usage_account_id, service
+            order by abs(mom_change_amortized_cost) desc, usage_account_id asc, service asc
         ) as mover_rank
     from trends
 

@@ -83,10 +83,10 @@ renamed as (
         {{ empty_as_null('SkuMeter') }} as sku_meter,
         {{ empty_as_null('SkuPriceId') }} as sku_price_id,
         SkuPriceDetails as sku_price_details,
-        Tags as tags,
+        Tags as tags,  -- noqa: AL09
 
         -- AWS extension columns
-        x_Discounts as x_discounts,
+        x_Discounts as x_discounts,  -- noqa: AL09
         {{ empty_as_null('x_Operation') }} as x_operation,
         {{ empty_as_null('x_ServiceCode') }} as x_service_code
 

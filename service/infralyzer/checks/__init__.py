@@ -1,0 +1,1 @@
+"""Offline SQL checks for Infralyzer (portability of compiled dbt SQL)."""
