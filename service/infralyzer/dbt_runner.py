@@ -18,11 +18,11 @@ def dbt_executable() -> str:
 
 
 def run_dbt(settings: Settings, *args: str, target: str | None = None, extra_env: dict[str, str] | None = None,
-            check: bool = True) -> subprocess.CompletedProcess:
+            check: bool = True, capture: bool = False) -> subprocess.CompletedProcess:
     env = {**os.environ, **settings.dbt_env(), **(extra_env or {})}
     if target:
         env["DBT_TARGET"] = target
     for folder in (settings.exports_dir, settings.build_db.parent, settings.publish_dir):
         Path(folder).mkdir(parents=True, exist_ok=True)
     cmd = [dbt_executable(), *args, "--project-dir", str(settings.project_dir), "--profiles-dir", str(settings.project_dir)]
-    return subprocess.run(cmd, cwd=settings.project_dir, env=env, check=check)
+    return subprocess.run(cmd, cwd=settings.project_dir, env=env, check=check, capture_output=capture, text=capture)
