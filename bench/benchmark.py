@@ -1,0 +1,147 @@
+"""Build benchmark: how the dbt build compares with one DuckDB pass over the same Parquet files.
+
+    .venv/bin/python bench/benchmark.py --months 12 --line-items 1000000 --runs 3
+
+Generates the sample exports once (kept in --workdir and reused when the same size is asked
+again), then for each run, in one process so the ratios compare like with like:
+
+  lower bound   one DuckDB pass over the CUR Parquet reading exactly the columns the models read
+                (the Parquet scan's projection in DuckDB's plan of fct_spend_daily), reduced with
+                `min(columns(*))`
+  models        sum of the models' execution times in dbt's run_results.json (full build)
+  build         wall time of a full `dbt build` from an empty database (models, seeds, all tests,
+                publishing)
+  rebuild       wall time of `dbt build` after one billing period is re-delivered
+  peak memory   maximum RSS of any dbt subprocess
+
+and prints the medians and their ratios to the lower bound. Machines are noisy: read medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "service"))
+
+from infralyzer.dbt_runner import run_dbt  # noqa: E402
+from infralyzer.exports.generate import generate, redeliver  # noqa: E402
+from infralyzer.settings import Settings  # noqa: E402
+
+
+def periods_ending(months: int, end: str = "2026-09") -> list[str]:
+    year, month = (int(x) for x in end.split("-"))
+    out = []
+    for _ in range(months):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return sorted(out)
+
+
+def scanned_columns(build_db: Path) -> list[str]:
+    """The CUR columns DuckDB reads for the spend mart, from the Parquet scan in its plan."""
+    con = duckdb.connect(str(build_db), read_only=True)
+    try:
+        plan = "\n".join(row[1] for row in con.execute(
+            "explain select billing_period, usage_date, payer_account_id, usage_account_id, product_code, service, "
+            "region, usage_type, line_item_type, charge_class, purchase_option, count(*), sum(usage_amount), "
+            "sum(unblended_cost), sum(amortized_cost), sum(net_unblended_cost), sum(net_amortized_cost), "
+            "sum(public_on_demand_cost) from intermediate.int_line_items_amortized group by all"
+        ).fetchall())
+    finally:
+        con.close()
+    columns, in_projection = [], False
+    for line in plan.splitlines():
+        text = line.strip("│ ┌┐└┘─").strip()
+        if text.startswith("Projections:"):
+            in_projection = True
+            text = text.removeprefix("Projections:").strip()
+        elif in_projection and (not text or ":" in text or text.startswith("~") or set(text) <= {"-"}):
+            if columns:
+                break
+            in_projection = False
+            continue
+        if in_projection and text:
+            columns.append(text)
+    return [c for c in columns if c.lower() != "billing_period"]
+
+
+def lower_bound_seconds(exports: Path, columns: list[str]) -> float:
+    con = duckdb.connect()
+    con.execute("set threads = 2")
+    files = f"{exports}/cur2/data/BILLING_PERIOD=*/*.parquet"
+    select = ", ".join(f'"{c}"' for c in columns)
+    started = time.perf_counter()
+    con.execute(
+        f"select min(columns(*)) from (select {select}, billing_period "
+        f"from read_parquet('{files}', hive_partitioning = true))"
+    ).fetchall()
+    return time.perf_counter() - started
+
+
+def timed_build(settings: Settings) -> tuple[float, float]:
+    started = time.perf_counter()
+    run_dbt(settings, "build", "--quiet", capture=True)
+    wall = time.perf_counter() - started
+    results = json.loads((settings.project_dir / "target" / "run_results.json").read_text())
+    models = sum(r["execution_time"] for r in results["results"] if r["unique_id"].startswith("model."))
+    return wall, models
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--line-items", type=int, default=1_000_000, help="CUR line items per month")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--workdir", type=Path, default=REPO / "data" / "bench")
+    args = parser.parse_args()
+
+    exports = args.workdir / f"exports-{args.months}x{args.line_items}-s{args.seed}"
+    periods = periods_ending(args.months)
+    if not (exports / "_answer_key" / "answer_key.json").exists():
+        print(f"generating {args.months} x {args.line_items:,} line items into {exports} ...", flush=True)
+        started = time.perf_counter()
+        generate(exports, periods=periods, line_items_per_month=args.line_items, seed=args.seed, progress=True)
+        print(f"generated in {time.perf_counter() - started:.1f} s", flush=True)
+
+    runs: dict[str, list[float]] = {"lower_bound": [], "models": [], "build": [], "rebuild": []}
+    for run in range(1, args.runs + 1):
+        root = args.workdir / "run"
+        shutil.rmtree(root, ignore_errors=True)
+        settings = Settings(exports_dir=exports, build_db=root / "build" / "bench.duckdb", publish_dir=root / "publish")
+        build, models = timed_build(settings)
+        columns = scanned_columns(settings.build_db)
+        lower = lower_bound_seconds(exports, columns)
+        redeliver(exports, period=periods[-1], seed=args.seed, revision=run)
+        started = time.perf_counter()
+        run_dbt(settings, "build", "--quiet", capture=True)
+        rebuild = time.perf_counter() - started
+        for name, value in (("lower_bound", lower), ("models", models), ("build", build), ("rebuild", rebuild)):
+            runs[name].append(value)
+        print(f"run {run}: lower bound {lower:.2f} s ({len(columns)} columns), models {models:.2f} s, "
+              f"build {build:.2f} s, rebuild after one re-delivery {rebuild:.2f} s", flush=True)
+
+    med = {name: statistics.median(values) for name, values in runs.items()}
+    peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 / 1024
+    print()
+    print(f"medians over {args.runs} run(s), {args.months} months x {args.line_items:,} line items/month:")
+    print(f"  lower bound (one pass, {len(columns)} columns) {med['lower_bound']:8.2f} s")
+    print(f"  models (run_results)                {med['models']:8.2f} s   {med['models'] / med['lower_bound']:5.1f} x lower bound")
+    print(f"  dbt build (tests, publish)          {med['build']:8.2f} s   {med['build'] / med['lower_bound']:5.1f} x lower bound")
+    print(f"  rebuild after one re-delivery       {med['rebuild']:8.2f} s   {100 * med['rebuild'] / med['build']:5.1f} % of the full build")
+    print(f"  peak memory (max RSS of dbt)        {peak_gb:8.2f} GB")
+
+
+if __name__ == "__main__":
+    main()
