@@ -48,3 +48,17 @@
 {% macro duckdb__billing_period_incremental_strategy() %}
     {{ return('delete+insert') }}
 {% endmacro %}
+
+{#- Partitioning of the billing-period marts: Athena partitions by billing_period (what
+    insert_overwrite replaces); DuckDB tables are not partitioned. -#}
+{% macro billing_period_partitioning() %}
+    {{ return(adapter.dispatch('billing_period_partitioning', 'infralyzer')()) }}
+{% endmacro %}
+
+{% macro default__billing_period_partitioning() %}
+    {{ return(['billing_period']) }}
+{% endmacro %}
+
+{% macro duckdb__billing_period_partitioning() %}
+    {{ return(none) }}
+{% endmacro %}

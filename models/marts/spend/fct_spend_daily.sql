@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy=billing_period_incremental_strategy(),
         unique_key='billing_period',
-        partitioned_by=['billing_period'],
+        partitioned_by=billing_period_partitioning(),
         on_schema_change='fail',
     )
 }}
