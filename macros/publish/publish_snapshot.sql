@@ -35,6 +35,13 @@
     {%- endif -%}
 
     {%- set marts = infralyzer.published_marts() -%}
+    {%- for node in marts -%}
+        {%- if adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) is none -%}
+            {{ log("Not publishing: mart " ~ node.alias ~ " has not been built yet (a selective build on a new "
+                   ~ "database). The last published snapshot stays in place.", info=true) }}
+            {{ return('select 1 as nothing_to_publish') }}
+        {%- endif -%}
+    {%- endfor -%}
     {%- set built_at = modules.datetime.datetime.utcnow() -%}
     {%- set file_name = 'snapshot-' ~ built_at.strftime('%Y%m%dT%H%M%S') ~ '-' ~ invocation_id[:8] ~ '.duckdb' -%}
     {%- set path = var('publish_dir', env_var('INFRALYZER_PUBLISH_DIR', 'data/publish')).rstrip('/') ~ '/' ~ file_name -%}

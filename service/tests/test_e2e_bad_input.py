@@ -64,8 +64,10 @@ def test_missing_column_is_named_in_the_error(rebuilt):
 
 
 def test_half_delivered_period_is_not_read(rebuilt):
-    """Data files without their manifest (AWS writes the manifest last) are an incomplete delivery."""
+    """Data files without their manifest (AWS writes the manifest last) are an incomplete delivery:
+    a period arriving for the first time is not read until its manifest is in place."""
     manifest_path(rebuilt.exports_dir, "cur2", SAMPLE_PERIODS[-1]).unlink()
+    rebuilt.build_db.unlink()  # the period was never loaded before
 
     run_dbt(rebuilt, "build", "--select", "+fct_spend_daily")
 

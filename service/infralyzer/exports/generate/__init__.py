@@ -1,0 +1,158 @@
+"""Synthetic AWS Data Exports (CUR 2.0, FOCUS 1.2, COH, carbon) of a deterministic organisation.
+
+    key = generate(exports_dir, periods=["2026-07", "2026-08", "2026-09"], line_items_per_month=20_000)
+    key = redeliver(exports_dir, period="2026-09", revision=1)
+
+`generate` writes every requested export for every period with the AWS delivery protocol of
+`infralyzer.exports.layout` (data files first, manifest last), then the answer key to
+`<exports_dir>/_answer_key/answer_key.json` (atomic) and returns it. The organisation is
+`organisation.build_organisation(seed, line_items_per_month, anchor_period=max(periods))`:
+resources do not depend on the periods, commitments are placed relative to the last period
+(expiries 20/50/80 days after it, purchases in the two months before it).
+
+`redeliver` re-generates one billing period as AWS re-delivers the current month: same
+organisation (seed, scale and anchor are read from the answer key), plus late-arriving usage that
+depends on (seed, period, revision) - short-lived On-Demand instances, cumulative over revisions -
+written as a new execution (new execution id, previous files removed by the protocol), for cur2 and
+focus and, when those modules are present and were requested, coh and carbon. The period's entry of
+the answer key is replaced so that the key always describes what is on disk.
+
+Same arguments give identical file contents (execution ids and manifest timestamps aside) and
+identical answer keys. See the module docstrings of organisation.py (model), cur.py (CUR rows),
+focus.py (FOCUS mapping) and answer_key.py (definitions of every figure in the key).
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from contextlib import ExitStack
+from pathlib import Path
+
+from tqdm import tqdm
+
+from infralyzer.exports.generate import answer_key as _ak
+from infralyzer.exports.generate.organisation import Organisation, build_organisation
+from infralyzer.exports.layout import open_delivery
+
+__all__ = ["generate", "redeliver", "build_organisation", "Organisation"]
+
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+ROWS_PER_FILE = 1_000_000
+
+
+def _check_periods(periods) -> list[str]:
+    periods = sorted(set(periods))
+    if not periods:
+        raise ValueError("at least one billing period is required")
+    for p in periods:
+        if not _PERIOD.match(p):
+            raise ValueError(f"billing period must be 'YYYY-MM', got {p!r}")
+    return periods
+
+
+def _optional(name: str):
+    try:
+        if name == "coh":
+            from infralyzer.exports.generate import coh as module
+        else:
+            from infralyzer.exports.generate import carbon as module
+    except ImportError:
+        return None
+    return module
+
+
+def _call(fn, *args, **kwargs):
+    params = inspect.signature(fn).parameters
+    accepted = {k: v for k, v in kwargs.items() if k in params}
+    return fn(*args, **accepted)
+
+
+def _write_period(exports_dir: Path, org: Organisation, period: str, revision: int, exports: tuple[str, ...],
+                  bar, restated: bool, seed: int) -> dict:
+    from infralyzer.exports.generate.cur import PeriodSim, cur_table
+    from infralyzer.exports.generate.focus import focus_table
+
+    sim = PeriodSim(org, period, revision)
+    if bar is not None:
+        bar.total = (bar.total or 0) + sim.n_blocks_estimate()
+        bar.set_postfix_str(f"{period} rev {revision}")
+    with ExitStack() as stack:
+        cur_d = (stack.enter_context(open_delivery(exports_dir, "cur2", period, org.payer_account_id, ROWS_PER_FILE))
+                 if "cur2" in exports else None)
+        focus_d = (stack.enter_context(open_delivery(exports_dir, "focus", period, org.payer_account_id,
+                                                     ROWS_PER_FILE)) if "focus" in exports else None)
+        start = 0
+        for rows in sim.blocks():
+            if cur_d is not None:
+                cur_d.write(cur_table(sim, rows, start))
+            if focus_d is not None:
+                focus_d.write(focus_table(sim, rows))
+            start += rows.n
+            if bar is not None:
+                bar.update(1)
+    result = sim.result()
+    org.cache[(period, revision)] = result
+    org.cache.setdefault("_current", {})[period] = revision
+    entry = dict(result["key"])
+    if "cur2" not in exports:
+        entry.pop("cur2")
+    if "focus" not in exports:
+        entry.pop("focus")
+    if "coh" in exports and (coh := _optional("coh")) is not None:
+        entry["coh"] = _call(coh.write_period, exports_dir, org, period, result["catalogue"], seed=seed,
+                             revision=revision)
+    if "carbon" in exports and (carbon := _optional("carbon")) is not None:
+        entry["carbon"] = _call(carbon.write_period, exports_dir, org, period, result["spend"], seed=seed,
+                                revision=revision, restated=restated)
+    return entry
+
+
+def generate(exports_dir: Path, *, periods: list[str], line_items_per_month: int = 20_000, seed: int = 42,
+             exports: tuple[str, ...] = ("cur2", "focus", "coh", "carbon"), progress: bool = False) -> dict:
+    """Write every requested export for every period, then the answer key; return the key."""
+    exports_dir = Path(exports_dir)
+    periods = _check_periods(periods)
+    exports = tuple(exports)
+    unknown = set(exports) - {"cur2", "focus", "coh", "carbon"}
+    if unknown:
+        raise ValueError(f"unknown exports: {sorted(unknown)}")
+    org = build_organisation(seed, line_items_per_month, anchor_period=periods[-1])
+    key = _ak.new_key(org, periods, exports)
+    with tqdm(total=0, disable=not progress, unit="block", desc="generate") as bar:
+        for period in periods:
+            key["periods"][period] = _write_period(exports_dir, org, period, 0, exports, bar,
+                                                   restated=(period == periods[0]), seed=seed)
+    _ak.write_key(exports_dir, key)
+    return key
+
+
+def redeliver(exports_dir: Path, *, period: str, seed: int = 42, revision: int = 1,
+              line_items_per_month: int | None = None, progress: bool = False) -> dict:
+    """Re-deliver one billing period with late-arriving charges of `revision`; update and return the key."""
+    exports_dir = Path(exports_dir)
+    (period,) = _check_periods([period])
+    if revision < 0:
+        raise ValueError("revision must be >= 0")
+    key = _ak.load_key(exports_dir)
+    if key is None:
+        n = line_items_per_month or 20_000
+        org = build_organisation(seed, n, anchor_period=period)
+        key = _ak.new_key(org, [period], ("cur2", "focus", "coh", "carbon"))
+    else:
+        if int(key["seed"]) != int(seed):
+            raise ValueError(f"the exports were generated with seed {key['seed']}, not {seed}")
+        n = int(key["line_items_per_month"])
+        if line_items_per_month is not None and int(line_items_per_month) != n:
+            raise ValueError(f"the exports were generated with line_items_per_month={n}; a re-delivery keeps the "
+                             f"organisation, so it cannot change to {line_items_per_month}")
+        org = build_organisation(seed, n, anchor_period=key["anchor_period"])
+    exports = tuple(key.get("exports") or ("cur2", "focus"))
+    periods = sorted(set(key["periods"]) | {period})
+    with tqdm(total=0, disable=not progress, unit="block", desc="redeliver") as bar:
+        entry = _write_period(exports_dir, org, period, revision, exports, bar, restated=(period == periods[0]),
+                              seed=seed)
+    key["periods"][period] = entry
+    key["periods"] = {p: key["periods"][p] for p in periods}
+    _ak.write_key(exports_dir, key)
+    return key
