@@ -10,6 +10,12 @@
 resources do not depend on the periods, commitments are placed relative to the last period
 (expiries 20/50/80 days after it, purchases in the two months before it).
 
+COH and carbon are written by the sibling modules `coh.py` / `carbon.py` when they can be imported
+(from the period's `org.resource_catalogue` / `org.spend_by_service`); their answer-key fragments
+go to `periods[period]["coh"]` / `["carbon"]`. Carbon's earliest period is written restated (two
+model versions). If `exports_dir` already holds other billing periods, they are left alone and
+are not described by the new key.
+
 `redeliver` re-generates one billing period as AWS re-delivers the current month: same
 organisation (seed, scale and anchor are read from the answer key), plus late-arriving usage that
 depends on (seed, period, revision) - short-lived On-Demand instances, cumulative over revisions -

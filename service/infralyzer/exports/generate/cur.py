@@ -16,8 +16,11 @@ fees, Support, Tax, Credits, Refund, EdpDiscount.
 Row conventions (what a reader of the CUR must know)
 ----------------------------------------------------
 * Costs and quantities are rounded to 10 decimals per row. Rates are strings with 10 decimals.
-* `Usage`: unblended = rate x usage; Spot rows: unblended at the Spot price,
-  `pricing_public_on_demand_cost` at the On-Demand price, `pricing_term = 'Spot'`.
+* `Usage`: unblended = rate x usage; Spot rows: unblended at the Spot price (one price per type and
+  region), `pricing_public_on_demand_cost` at the On-Demand price, `pricing_term = 'Spot'`; they
+  carry the same product attributes as On-Demand rows (real CURs can leave them sparse). Data
+  transfer rows: `line_item_product_code = 'AmazonEC2'`, `product_servicecode = 'AWSDataTransfer'`,
+  the instance id as resource id. Negation rows carry the covered row's resource id.
 * `DiscountedUsage` (RI): unblended 0, `reservation_effective_cost` = amortised upfront + recurring
   fee for the hours used, public cost = On-Demand cost. `RIFee` (one row per RI and period, usage
   account = payer, `line_item_resource_id` = RI ARN): unblended = recurring fee for all reserved
@@ -43,15 +46,15 @@ Row conventions (what a reader of the CUR must know)
   from every total of the answer key (reported separately) and from FOCUS.
 * Support (Business) is one `Fee` row per account (payer included) on its recurring AWS charges
   (10 % / 7 % / 5 % / 3 % tiers, minimum $100). Tax: one `Tax` row per account and product at the
-  account's rate on the net charges of that product. Credits: 'AWS Activate Credits' for the
-  sandbox (or last) account, 30 % of its top three products. Refund: 1 % of EC2 of one account.
+  account's rate on the net charges of that product (payer and most accounts 6.25-8.25 %, the
+  sandbox 0 %). Credits: 'AWS Activate Credits', 30 % of the top three usage products of the
+  sandbox account (or ml-research, or the last linked account with usage). Refund: 1 % of the EC2
+  charges of prod-payments (`bill_bill_type = 'Refund'`).
 * `identity_line_item_id` is a 52-character base32 hash, unique within the period's delivery;
   `bill_invoice_id` is one invoice per payer and period.
 """
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
 
 import numpy as np
 import polars as pl
@@ -63,14 +66,11 @@ from infralyzer.exports.generate.organisation import (
     EDP_RATE,
     INVOICING_ENTITY,
     K_DDB,
-    K_DT,
     K_EBS,
     K_EC2,
     K_EKS,
     K_FARGATE,
     K_LAMBDA,
-    K_MISC,
-    K_MP,
     K_RDS,
     K_S3,
     K_SNAP,
@@ -159,8 +159,6 @@ class Rows(dict):
     def get_f(self, k: str) -> np.ndarray:
         return self[k] if k in self else np.full(self.n, np.nan)
 
-    def get_i(self, k: str) -> np.ndarray:
-        return self[k] if k in self else np.full(self.n, -1, np.int32)
 
 
 def finalize(rows: Rows) -> Rows:
@@ -475,7 +473,6 @@ class PeriodSim:
                     u_s[idx], weights=eff, minlength=s1 - s0)
                 self.ledger.add(SP_COV, acct_u[idx], prod_u[idx], odc, eff, pub, True)
                 self.ledger.add(SP_NEG, acct_u[idx], prod_u[idx], -odc, np.zeros(len(idx)), -pub, True)
-                self.support_base += np.bincount(acct_u[idx], weights=odc - odc, minlength=self.n_acct)
                 common = dict(acct=acct_u[idx], sku=u_sku[idx], res=u_r[idx], com=c.idx, t0=t0_u[idx], t1=t1_u[idx],
                               elig=True)
                 parts.append(Rows.make(len(idx), lt=SP_COV, amount=amt, cost=odc, public=pub, nf=nf_u[idx],
@@ -1295,10 +1292,6 @@ def cur_table(sim: PeriodSim, rows: Rows, start_row: int) -> pa.Table:
     cols["tags"] = take(v.tags, rs["tag"].astype(np.int64) * v.n_acct + acct)
     arrays = [cols[f.name] if f.name in cols else pa.nulls(n, f.type) for f in CUR2_SCHEMA]
     return pa.Table.from_arrays(arrays, schema=CUR2_SCHEMA)
-
-
-def fmt_dt(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 __all__ = ["PeriodSim", "Rows", "cur_table", "LT_NAMES"]

@@ -68,7 +68,7 @@ from infralyzer.exports.generate.cur import (
     take,
     ts,
 )
-from infralyzer.exports.generate.organisation import INVOICING_ENTITY, MS_PER_HOUR, TERM_1Y_H
+from infralyzer.exports.generate.organisation import INVOICING_ENTITY, MS_PER_HOUR
 from infralyzer.exports.schemas import FOCUS12_SCHEMA
 
 _CLASS_STR = ["ChargeCategory", "ChargeClass", "ChargeFrequency", "PricingCategory", "CommitmentDiscountId",
@@ -205,4 +205,4 @@ def focus_table(sim: PeriodSim, rows: Rows) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=FOCUS12_SCHEMA)
 
 
-__all__ = ["focus_table", "focus_rows", "TERM_1Y_H"]
+__all__ = ["focus_table", "focus_rows"]

@@ -20,10 +20,15 @@ Modelling choices a reader of the generated data must know
   were created between 2016 and 2020 and never die; "churn" resources are born at evenly spaced
   (stratified) times between mid-2019 and 2031 and live a few weeks to months. The population is
   therefore stationary for billing periods between 2020-01 and 2030-12 (outside that window the
-  row counts fall off). EBS snapshots: a "legacy" share was created before 2020 (always older than
-  12 months), the rest are rolling with lifetimes of 2-16 months, so a period's snapshot cost mixes
-  old and young snapshots. The creation date is not written to the CUR (AWS does not write it);
-  the answer key reports per period the snapshot cost older than 12 months.
+  row counts fall off). A few archetypes exist at any scale (a Spot c5, a Windows m5a, a Graviton
+  m6g, a previous-generation m4; an Oracle, a SQL Server and a MySQL RDS; gp2/gp3/io1 volumes; x86
+  and arm64 Lambda; ECS (x86) and EKS (ARM) Fargate; provisioned and on-demand DynamoDB; EKS and
+  ECS container hosts; Route 53), so small samples still contain every kind of charge.
+* **EBS snapshots** have a creation date (their birth): a "legacy" 3 % created before 2020 (always
+  older than 12 months), rolling ones with lifetimes of 2-16 months, and monthly backup chains with
+  90-day retention (so young snapshots always exist). The creation date is not written to the CUR
+  (AWS does not write it); the answer key reports per period the snapshot cost created more than
+  12 months before the period.
 * **Commitments depend on an anchor period** (the last generated period, `anchor_period`):
   one Compute SP (No Upfront, 3yr, expires 20 days after the anchor month, 100 % used), one EC2
   Instance SP (r5 in us-west-2, Partial Upfront, 1yr, bought mid-month in anchor-1 so its upfront
@@ -37,18 +42,27 @@ Modelling choices a reader of the generated data must know
   the usage line at the boundary of the hour's commitment is split into a covered part and an
   On-Demand remainder, as AWS does. Compute SPs cover EC2 (On-Demand, shared tenancy) and Fargate,
   not Lambda (Lambda is written at daily grain). Container hosts and Spot are never covered.
-* **Granularity.** With `line_items_per_month >= HOURLY_THRESHOLD` hourly-billed resources (EC2,
-  Fargate, RDS instances, EKS clusters, SP recurring fees) get one row per hour; storage, requests,
-  Lambda, DynamoDB, data transfer and other services get one row per day. Below the threshold the
-  export is written at DAILY granularity (as `TIME_GRANULARITY = DAILY`), which is the only way to
-  keep the commitment machinery inside a budget of a few thousand rows.
+  Commitments are owned by the payer; their pools of matching instances are core resources.
+* **Granularity.** With `line_items_per_month >= HOURLY_THRESHOLD` (40k) hourly-billed resources
+  (EC2, Fargate, RDS instances, EKS clusters, SP recurring fees) get one row per hour; storage,
+  requests, Lambda, DynamoDB, data transfer, other services and marketplace get one row per day.
+  Below the threshold the whole export is written at DAILY granularity (as a CUR with
+  `TIME_GRANULARITY = DAILY`): the fixed hourly structure (commitment pools and fee rows, container
+  hosts and their split rows, ...) alone needs ~20k rows a month, which would leave no room for
+  the rest of the organisation.
 * **Scale.** The number of resources is calibrated so that a 730-hour month has about
-  `line_items_per_month` CUR rows (months of 672-744 hours give proportionally fewer/more).
+  `line_items_per_month` CUR rows (months of 672-744 hours give proportionally fewer/more): an
+  analytic estimate, refined below `DRY_RUN_BELOW` rows by dry simulations of the anchor period.
+  Targets below 1000 are raised to 1000.
 * **Tags.** ~20 % of resources are untagged (more in the sandbox); keys and values are
   inconsistent on purpose (`user_team`/`user_Team`, `user_cost_center`/`user_costcenter`,
-  `user_environment`/`user_env`, `prod`/`Prod`/`production`).
+  `user_environment`/`user_env`, `prod`/`Prod`/`production`). Data transfer rows carry their
+  instance's tags; split-cost child rows their host's. 70 % of tagged resources have an IAM
+  principal (`line_item_iam_principal`, on Usage rows).
 * **EDP.** An Enterprise Discount Program rate of `EDP_RATE` applies to every AWS-billed charge
   except Tax, Credit, Refund and AWS Marketplace.
+* **Products not modelled:** Spot price changes within a month, size-flexible RIs, Lambda and
+  SageMaker under Savings Plans, capacity reservations, bundled/private-rate discounts.
 
 `org.resource_catalogue(period)` and `org.spend_by_service(period)` run (or reuse) the period's
 simulation in `cur.py`, so they describe exactly the charges written to the CUR.
@@ -60,7 +74,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import numpy as np
 import polars as pl
@@ -936,7 +950,18 @@ class Organisation:
         return self.cache[key]
 
     def resource_catalogue(self, period: str, revision: int | None = None) -> pl.DataFrame:
-        """One row per resource with usage charges in the period (see `catalogue_schema`)."""
+        """One row per resource with usage charges in the period (columns: `catalogue_schema()`).
+
+        Resources are EC2 instances, EBS volumes and snapshots, S3 buckets, RDS instances, Lambda
+        functions, DynamoDB tables, Fargate services and EKS clusters (data transfer, other services
+        and marketplace rows have no catalogue entry). Sums over the resource's Usage,
+        DiscountedUsage and SavingsPlanCoveredUsage rows of the CUR (negation and split-cost rows
+        excluded, data transfer excluded): `public_on_demand_cost` = sum of
+        `pricing_public_on_demand_cost`, `unblended_cost` = sum of `line_item_unblended_cost` (so 0
+        for RI-covered hours and the On-Demand cost for SP-covered hours). `purchase_option` is the
+        option with the largest usage amount; `instance_type` is the EC2/RDS instance type or the
+        EBS volume type; `processor` is the vendor of EC2, RDS, Fargate and Lambda; `tags` is a JSON
+        string of the `resource_tags` map (`user_` keys) or null when untagged."""
         return self.simulate(period, revision)["catalogue"]
 
     def spend_by_service(self, period: str, revision: int | None = None) -> pl.DataFrame:
@@ -951,10 +976,6 @@ class Organisation:
 
 
 # ------------------------------------------------------------------------------------------ building
-
-
-def _anchor_hours(anchor: str) -> tuple[int, int]:
-    return period_hours(anchor)
 
 
 def _lifetimes(rng, n: int, core_share: float, life_mean_h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -1576,7 +1597,7 @@ def _finish(seed, target, anchor, granularity, k, payer_id, all_accounts, region
     hr = _Builder._concat(b.hr_parts)
     dr = _Builder._concat(b.dr_parts)
     # commitments ----------------------------------------------------------------
-    a0, a1 = _anchor_hours(anchor)
+    a0, a1 = period_hours(anchor)
     commitments: list[Commitment] = []
     payer = payer_id
 
@@ -1694,7 +1715,6 @@ def _finish(seed, target, anchor, granularity, k, payer_id, all_accounts, region
         if c.sp_rate is not None and len(c.sp_rate) < t.n:
             c.sp_rate = np.concatenate([c.sp_rate, np.full(t.n - len(c.sp_rate), np.nan)])
     # tags, IAM principals -------------------------------------------------------------
-    hr["tag"], profiles_h = np.zeros(len(hr["kind"]), np.int32), None
     all_acct = np.concatenate([hr["acct"], dr["acct"]])
     prof_idx, profiles = _tag_profiles(rng, all_accounts, all_acct)
     nh = len(hr["kind"])
@@ -1812,7 +1832,3 @@ def catalogue_schema() -> dict:
 
 def tags_json(profile: dict) -> str | None:
     return json.dumps(profile, sort_keys=True) if profile else None
-
-
-def iso_ms(ms: int) -> str:
-    return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(ms))).strftime("%Y-%m-%dT%H:%M:%SZ")
