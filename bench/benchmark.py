@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import resource
 import shutil
 import statistics
@@ -35,6 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "service"))
 
 from infralyzer.dbt_runner import run_dbt  # noqa: E402
+from infralyzer.exports.schemas import CUR2_SCHEMA  # noqa: E402
 from infralyzer.exports.generate import generate, redeliver  # noqa: E402
 from infralyzer.settings import Settings  # noqa: E402
 
@@ -48,32 +50,42 @@ def periods_ending(months: int, end: str = "2026-09") -> list[str]:
     return sorted(out)
 
 
-def scanned_columns(build_db: Path) -> list[str]:
-    """The CUR columns DuckDB reads for the spend mart, from the Parquet scan in its plan."""
+def _plan_nodes(node: dict):
+    yield node
+    for child in node.get("children", []):
+        yield from _plan_nodes(child)
+
+
+def materialized_model_sql(target: Path) -> list[str]:
+    """The compiled SQL of every model dbt materialises (views are not run, only read through)."""
+    manifest = json.loads((target / "manifest.json").read_text())
+    return [
+        (target / "compiled" / node["package_name"] / node["original_file_path"]).read_text()
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"]["materialized"] in ("table", "incremental")
+    ]
+
+
+def scanned_columns(build_db: Path, target: Path) -> list[str]:
+    """Every CUR column the models read: the union of the Parquet scans' projections and filter
+    columns in DuckDB's plans of every materialised model (compiled by the full build)."""
+    cur_columns = set(CUR2_SCHEMA.names)
     con = duckdb.connect(str(build_db), read_only=True)
+    found: set[str] = set()
     try:
-        plan = "\n".join(row[1] for row in con.execute(
-            "explain select billing_period, usage_date, payer_account_id, usage_account_id, product_code, service, "
-            "region, usage_type, line_item_type, charge_class, purchase_option, count(*), sum(usage_amount), "
-            "sum(unblended_cost), sum(amortized_cost), sum(net_unblended_cost), sum(net_amortized_cost), "
-            "sum(public_on_demand_cost) from intermediate.int_line_items_amortized group by all"
-        ).fetchall())
+        for sql in materialized_model_sql(target):
+            plan = json.loads(con.execute(f"explain (format json) {sql}").fetchall()[0][1])
+            for node in (n for root in plan for n in _plan_nodes(root)):
+                info = node.get("extra_info") or {}
+                if info.get("Function") != "READ_PARQUET":
+                    continue
+                projections = info.get("Projections") or []
+                projections = [projections] if isinstance(projections, str) else projections
+                filters = json.dumps(info.get("Filters", ""))
+                found |= cur_columns & (set(projections) | set(re.findall(r"[a-z_]+", filters)))
     finally:
         con.close()
-    columns, in_projection = [], False
-    for line in plan.splitlines():
-        text = line.strip("│ ┌┐└┘─").strip()
-        if text.startswith("Projections:"):
-            in_projection = True
-            text = text.removeprefix("Projections:").strip()
-        elif in_projection and (not text or ":" in text or text.startswith("~") or set(text) <= {"-"}):
-            if columns:
-                break
-            in_projection = False
-            continue
-        if in_projection and text:
-            columns.append(text)
-    return [c for c in columns if c.lower() != "billing_period"]
+    return sorted(found)
 
 
 def lower_bound_seconds(exports: Path, columns: list[str]) -> float:
@@ -121,7 +133,7 @@ def main() -> None:
         shutil.rmtree(root, ignore_errors=True)
         settings = Settings(exports_dir=exports, build_db=root / "build" / "bench.duckdb", publish_dir=root / "publish")
         build, models = timed_build(settings)
-        columns = scanned_columns(settings.build_db)
+        columns = scanned_columns(settings.build_db, settings.project_dir / "target")
         lower = lower_bound_seconds(exports, columns)
         redeliver(exports, period=periods[-1], seed=args.seed, revision=run)
         started = time.perf_counter()

@@ -19,6 +19,11 @@
     Where a net twin is NULL (accounts without negotiated discounts) the gross value is used.
 -#}
 
+{#- The five bases, as the column names every spend model uses for them. -#}
+{% macro cost_basis_columns() -%}
+    {{ return(['unblended_cost', 'amortized_cost', 'net_unblended_cost', 'net_amortized_cost', 'public_on_demand_cost']) }}
+{%- endmacro %}
+
 {% macro discount_line_item_types() -%}
     ('EdpDiscount', 'BundledDiscount', 'PrivateRateDiscount', 'Discount', 'SppDiscount', 'DistributorDiscount')
 {%- endmacro %}

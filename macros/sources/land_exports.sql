@@ -27,6 +27,9 @@
     {%- set exports_dir = var('exports_dir', env_var('INFRALYZER_EXPORTS_DIR', 'data/exports')).rstrip('/') -%}
     {%- set delivery_selects = [] -%}
     {%- do run_query('create schema if not exists landing') -%}
+    {#- kept across builds: the deliveries whose line items passed every test (macros/testing/) -#}
+    {%- do run_query('create table if not exists landing.verified_deliveries (export_name varchar, billing_period varchar, '
+                     ~ 'execution_id varchar, verified_at timestamp with time zone)') -%}
     {%- for source in graph.sources.values() | sort(attribute='unique_id') if source.meta.get('export') -%}
         {%- set export = source.meta['export'] -%}
         {%- set deliveries = infralyzer.read_export_manifests(exports_dir, export) -%}

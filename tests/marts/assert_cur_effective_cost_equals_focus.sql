@@ -1,5 +1,6 @@
 {#- The CUR amortisation rule gives the FOCUS export's EffectiveCost, and unblended gives its
-    BilledCost, for the same charges, to the cent per billing period (cost_logic.md §9.8). -#}
+    BilledCost, for the same charges, to the cent per billing period (cost_logic.md §9.8); the
+    periods with a new delivery of either export (macros/testing/billing_periods_under_test.sql). -#}
 with cur as (
 
     select
@@ -7,6 +8,7 @@ with cur as (
         sum(amortized_cost) as amortized_cost,
         sum(unblended_cost) as unblended_cost
     from {{ ref('fct_spend_monthly') }}
+    where {{ billing_periods_under_test('cur2') }} or {{ billing_periods_under_test('focus') }}
     group by billing_period
 
 ),
@@ -18,6 +20,7 @@ focus as (
         sum(effective_cost) as effective_cost,
         sum(billed_cost) as billed_cost
     from {{ ref('stg_aws_focus__charges') }}
+    where {{ billing_periods_under_test('cur2') }} or {{ billing_periods_under_test('focus') }}
     group by billing_period
 
 )

@@ -1,14 +1,14 @@
-{#- Every basis of fct_spend_daily equals the costed line items, to the cent, per billing period. -#}
+{#- Every basis of fct_spend_daily equals the costed line items, to the cent, per billing period
+    (the periods with a new delivery: macros/testing/billing_periods_under_test.sql). -#}
 with line_items as (
 
     select
-        billing_period,
-        sum(unblended_cost) as unblended_cost,
-        sum(amortized_cost) as amortized_cost,
-        sum(net_unblended_cost) as net_unblended_cost,
-        sum(net_amortized_cost) as net_amortized_cost,
-        sum(public_on_demand_cost) as public_on_demand_cost
+        {%- for basis in cost_basis_columns() %}
+        sum({{ basis }}) as {{ basis }},
+        {%- endfor %}
+        billing_period
     from {{ ref('int_line_items_amortized') }}
+    where {{ billing_periods_under_test('cur2') }}
     group by billing_period
 
 ),
@@ -16,13 +16,12 @@ with line_items as (
 mart as (
 
     select
-        billing_period,
-        sum(unblended_cost) as unblended_cost,
-        sum(amortized_cost) as amortized_cost,
-        sum(net_unblended_cost) as net_unblended_cost,
-        sum(net_amortized_cost) as net_amortized_cost,
-        sum(public_on_demand_cost) as public_on_demand_cost
+        {%- for basis in cost_basis_columns() %}
+        sum({{ basis }}) as {{ basis }},
+        {%- endfor %}
+        billing_period
     from {{ ref('fct_spend_daily') }}
+    where {{ billing_periods_under_test('cur2') }}
     group by billing_period
 
 )
@@ -37,6 +36,6 @@ full outer join mart
 where
     line_items.billing_period is null
     or mart.billing_period is null
-    {%- for basis in ['unblended_cost', 'amortized_cost', 'net_unblended_cost', 'net_amortized_cost', 'public_on_demand_cost'] %}
+    {%- for basis in cost_basis_columns() %}
     or abs(line_items.{{ basis }} - mart.{{ basis }}) >= 0.005
     {%- endfor %}

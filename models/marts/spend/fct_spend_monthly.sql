@@ -10,34 +10,16 @@ monthly as (
 
     select
         billing_period,
-        payer_account_id,
-        usage_account_id,
-        product_code,
-        service,
-        region,
-        usage_type,
-        line_item_type,
-        charge_class,
-        purchase_option,
+        {%- for dimension in spend_dimension_columns() %}
+        {{ dimension }},
+        {%- endfor %}
+        {%- for basis in cost_basis_columns() %}
+        sum({{ basis }}) as {{ basis }},
+        {%- endfor %}
         sum(line_item_count) as line_item_count,
-        sum(usage_amount) as usage_amount,
-        sum(unblended_cost) as unblended_cost,
-        sum(amortized_cost) as amortized_cost,
-        sum(net_unblended_cost) as net_unblended_cost,
-        sum(net_amortized_cost) as net_amortized_cost,
-        sum(public_on_demand_cost) as public_on_demand_cost
+        sum(usage_amount) as usage_amount
     from daily
-    group by
-        billing_period,
-        payer_account_id,
-        usage_account_id,
-        product_code,
-        service,
-        region,
-        usage_type,
-        line_item_type,
-        charge_class,
-        purchase_option
+    group by billing_period, {{ spend_dimension_columns() | join(', ') }}
 
 )
 
