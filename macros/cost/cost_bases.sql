@@ -36,6 +36,16 @@
         and line_item_description like 'Refund for one-time fee for Savings Plan ID%')
 {%- endmacro %}
 
+{#- The commitment a Savings Plan fee line paid for but did not use, and the unused part of an
+    RI's fees (amortised upfront + recurring) on its RIFee line. -#}
+{% macro savings_plan_unused_commitment() -%}
+    (coalesce(savings_plan_total_commitment_to_date, 0) - coalesce(savings_plan_used_commitment, 0))
+{%- endmacro %}
+
+{% macro reservation_unused_fee() -%}
+    (coalesce(reservation_unused_amortized_upfront_fee_for_billing_period, 0) + coalesce(reservation_unused_recurring_fee, 0))
+{%- endmacro %}
+
 {% macro unblended_cost() -%}
     coalesce(unblended_cost, 0)
 {%- endmacro %}
@@ -45,14 +55,13 @@
         when line_item_type = 'SavingsPlanCoveredUsage'
             then coalesce(savings_plan_effective_cost, 0)
         when line_item_type = 'SavingsPlanRecurringFee'
-            then coalesce(savings_plan_total_commitment_to_date, 0) - coalesce(savings_plan_used_commitment, 0)
+            then {{ savings_plan_unused_commitment() }}
         when line_item_type in ('SavingsPlanNegation', 'SavingsPlanUpfrontFee')
             then 0
         when line_item_type = 'DiscountedUsage'
             then coalesce(reservation_effective_cost, 0)
         when line_item_type = 'RIFee'
-            then coalesce(reservation_unused_amortized_upfront_fee_for_billing_period, 0)
-            + coalesce(reservation_unused_recurring_fee, 0)
+            then {{ reservation_unused_fee() }}
         when line_item_type = 'Fee' and reservation_arn is not null
             then 0
         when {{ is_savings_plan_upfront_refund() }}
@@ -73,10 +82,7 @@
         when line_item_type = 'SavingsPlanCoveredUsage'
             then coalesce(savings_plan_net_effective_cost, savings_plan_effective_cost, 0)
         when line_item_type = 'SavingsPlanRecurringFee'
-            then {{ money(
-                '(coalesce(savings_plan_total_commitment_to_date, 0) - coalesce(savings_plan_used_commitment, 0)) * '
-                ~ savings_plan_net_commitment_ratio()
-            ) }}
+            then {{ money(savings_plan_unused_commitment() ~ ' * ' ~ savings_plan_net_commitment_ratio()) }}
         when line_item_type in ('SavingsPlanNegation', 'SavingsPlanUpfrontFee')
             then 0
         when line_item_type = 'DiscountedUsage'
@@ -120,5 +126,30 @@
     case
         when line_item_type = 'SavingsPlanNegation' then 0
         else coalesce(public_on_demand_cost, 0)
+    end
+{%- endmacro %}
+
+{#- On-demand-equivalent cost (CID's `adjusted_amortized_cost`, cost_logic.md §1.1): what the line
+    would have cost without commitments or Spot. Public on-demand cost for commitment-covered
+    usage and for Spot usage (when AWS gives one), the unused commitment on fee lines (it was paid
+    and bought nothing), 0 on SP negations and upfront purchases (their cost is in the covered
+    usage), unblended otherwise. Realised savings = this − amortized on RI/SP/Spot lines. -#}
+{% macro on_demand_equivalent_cost() -%}
+    case
+        when line_item_type in ('SavingsPlanCoveredUsage', 'DiscountedUsage')
+            then coalesce(public_on_demand_cost, 0)
+        when line_item_type = 'Usage' and purchase_option = 'Spot' and public_on_demand_cost > 0
+            then public_on_demand_cost
+        when line_item_type = 'SavingsPlanRecurringFee'
+            then {{ savings_plan_unused_commitment() }}
+        when line_item_type = 'RIFee'
+            then {{ reservation_unused_fee() }}
+        when line_item_type in ('SavingsPlanNegation', 'SavingsPlanUpfrontFee')
+            then 0
+        when line_item_type = 'Fee' and reservation_arn is not null
+            then 0
+        when {{ is_savings_plan_upfront_refund() }}
+            then 0
+        else coalesce(unblended_cost, 0)
     end
 {%- endmacro %}

@@ -50,22 +50,29 @@ amortized as (
         normalized_usage_amount,
         instance_type,
         instance_family,
+        instance_type_family,
+        vcpu_count,
+        tenancy,
+        current_generation,
         operating_system,
         physical_processor,
         database_engine,
         license_model,
         volume_api_name,
+        volume_type,
         storage_class,
         commitment_arn,
         purchase_option,
         {{ charge_class() }} as charge_class,
+        {{ is_commitment_eligible() }} as is_commitment_eligible,
         resource_tags,
         cost_categories,
         {{ money(unblended_cost()) }} as unblended_cost,
         {{ money(amortized_cost()) }} as amortized_cost,
         {{ money(net_unblended_cost()) }} as net_unblended_cost,
         {{ money(net_amortized_cost()) }} as net_amortized_cost,
-        {{ money(public_on_demand_cost()) }} as public_on_demand_cost
+        {{ money(public_on_demand_cost()) }} as public_on_demand_cost,
+        {{ money(on_demand_equivalent_cost()) }} as on_demand_equivalent_cost
     from line_items
     where not is_split_cost_child
 
