@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -96,7 +98,8 @@ def test_a_rebuild_tests_the_redelivered_period_only_and_still_catches_bad_data(
 
     redeliver(copy_of_exports, period=period, seed=SAMPLE_SEED, revision=1)
     run_dbt(settings, "build", capture=True)
-    compiled = next((settings.project_dir / "target" / "compiled").rglob(
+    target = Path(os.environ.get("DBT_TARGET_PATH", settings.project_dir / "target"))
+    compiled = next((target / "compiled").rglob(
         "not_null_stg_aws_cur__line_items_line_item_type.sql")).read_text()
     assert f"billing_period in ('{period}')" in compiled
     after = verified()
