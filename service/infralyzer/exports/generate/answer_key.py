@@ -28,6 +28,25 @@ Definitions (cost_logic.md section 2.2, with this project's choices)
   amortised; `list_cost` = sum ListCost = CUR public cost (negation excluded).
 * Commitments: total = amortised commitment of the period's active hours, used = effective cost of
   the covered usage, unused = total - used, utilization = used / total.
+  `gross_savings` = `covered_public_on_demand_cost` - used (what the covered usage would have cost
+  On-Demand minus what it effectively cost); `net_savings` = gross_savings - unused (an idle
+  commitment eats into the savings). Net-of-EDP twins: every commitment charge (covered usage,
+  recurring and upfront fees) is EDP-eligible, so `total_/used_/unused_net_amortized_commitment` =
+  the gross figure x (1 - EDP rate) (in the files: SP/RI net effective cost of the covered lines;
+  SP recurring fee unused x the plan's net-to-gross commitment ratio, RIFee net unused fees).
+* `coverage` (macros/cost/commitment_scope.sql): public On-Demand cost of the usage lines that RIs and
+  Savings Plans can cover, by commit service group (product code -> `COMMIT_GROUP_OF_PRODUCT`,
+  as seeds/aws_service_categories.csv) and purchase option: `reserved` (DiscountedUsage),
+  `savings_plan` (SavingsPlanCoveredUsage), `spot` (Spot Usage), `on_demand` (other Usage, incl. the
+  On-Demand remainder of a usage line split at a Savings Plan's hourly boundary), and `total`.
+  `by_group` lists only groups with eligible usage; `total` sums the groups. The eligible lines are
+  fed from the model's charge kinds (never from usage-type patterns): instance-hours of EC2 (On-Demand,
+  Spot, container hosts, commitment pools) and RDS, Fargate vCPU/GB-hours (ECS, EKS), Lambda
+  duration (GB-seconds; not requests) and DynamoDB provisioned RCU/WCU-hours (not on-demand request
+  units, not storage). Never fees, negations, tax, credits, data transfer, EBS, EKS cluster hours or
+  split-cost child rows. The generator models no ElastiCache, OpenSearch, Redshift or SageMaker.
+* `spot_savings` = public On-Demand cost - amortised (= unblended) cost of Spot Usage lines with a
+  public cost > 0 (split-cost child rows excluded).
 
 The file is written atomically (temporary file + `os.replace`) to
 `<exports_dir>/_answer_key/answer_key.json`. `generated_at` is deterministic (the day after the
@@ -50,6 +69,15 @@ _NEGATION = CUR_TYPES.index("SavingsPlanNegation")
 _EDP = CUR_TYPES.index("EdpDiscount")
 MEASURES = ["unblended_cost", "amortized_cost", "net_unblended_cost", "net_amortized_cost", "public_on_demand_cost"]
 KEY_FILE = Path("_answer_key") / "answer_key.json"
+# commit service groups (seeds/aws_service_categories.csv, `commit_service_group`)
+COMMIT_GROUPS = ["Compute", "RDS", "ElastiCache", "OpenSearch", "Redshift", "Machine Learning", "DynamoDB"]
+COMMIT_GROUP_OF_PRODUCT = {
+    "AmazonEC2": "Compute", "AmazonECS": "Compute", "AmazonEKS": "Compute", "AWSLambda": "Compute",
+    "AmazonRDS": "RDS", "AmazonElastiCache": "ElastiCache", "AmazonES": "OpenSearch", "AmazonRedshift": "Redshift",
+    "AmazonSageMaker": "Machine Learning", "AmazonDynamoDB": "DynamoDB",
+}
+COVERAGE_OPTIONS = ["reserved", "savings_plan", "spot", "on_demand"]
+RESERVED, SAVINGS_PLAN, SPOT, ON_DEMAND = range(4)
 
 
 def _r(x: float, nd: int = 6) -> float:
@@ -125,8 +153,55 @@ class Ledger:
                 for i, aid in enumerate(account_ids) if np.abs(per[i]).sum() > 0}
 
 
+class Coverage:
+    """Public On-Demand cost of the commitment-eligible usage by commit service group and purchase option.
+
+    `group_of_sku[sku]` is the index in COMMIT_GROUPS of a SKU whose usage is eligible, -1 otherwise
+    (decided by the simulator from the kind of charge, see cur.commit_scope)."""
+
+    def __init__(self, group_of_sku: np.ndarray):
+        self.group = np.asarray(group_of_sku, dtype=np.int64)
+        self.pub = np.zeros((len(COMMIT_GROUPS), len(COVERAGE_OPTIONS)))
+        self.spot_public = 0.0
+        self.spot_amortized = 0.0
+
+    def add(self, option, sku, public) -> None:
+        sku = np.asarray(sku)
+        g = self.group[sku]
+        m = g >= 0
+        if not m.any():
+            return
+        opt = np.broadcast_to(np.asarray(option, dtype=np.int64), sku.shape)[m]
+        pub = np.broadcast_to(np.asarray(public, dtype=np.float64), sku.shape)[m]
+        self.pub += np.bincount(g[m] * len(COVERAGE_OPTIONS) + opt, weights=pub,
+                                minlength=self.pub.size).reshape(self.pub.shape)
+
+    def add_usage(self, sku, public, amortized, spot) -> None:
+        """`Usage` lines (On-Demand or Spot): coverage, and the savings of Spot lines with a public cost."""
+        spot = np.asarray(spot, dtype=bool)
+        self.add(np.where(spot, SPOT, ON_DEMAND), sku, public)
+        if spot.any():
+            pub = np.asarray(public, dtype=np.float64)
+            m = spot & (pub > 0)
+            self.spot_public += float(pub[m].sum())
+            self.spot_amortized += float(np.asarray(amortized, dtype=np.float64)[m].sum())
+
+    def fragment(self) -> dict:
+        def split(v: np.ndarray) -> dict:
+            out = {name: _r(v[j]) for j, name in enumerate(COVERAGE_OPTIONS)}
+            out["total"] = _r(v.sum())
+            return out
+
+        by_group = {g: split(self.pub[i]) for i, g in enumerate(COMMIT_GROUPS) if np.abs(self.pub[i]).sum() > 0}
+        return {"by_group": by_group, "total": split(self.pub.sum(axis=0))}
+
+    @property
+    def spot_savings(self) -> float:
+        return _r(self.spot_public - self.spot_amortized)
+
+
 def period_fragment(sim) -> dict:
-    """The answer-key entry of one simulated period (cur2, focus, commitments, snapshots)."""
+    """The answer-key entry of one simulated period (cur2, focus, commitments, coverage, snapshots)."""
     org = sim.org
     led: Ledger = sim.ledger
     led.close_edp()
@@ -147,6 +222,7 @@ def period_fragment(sim) -> dict:
     }
     from infralyzer.exports.generate.organisation import iso_h
 
+    net = 1.0 - led.rate  # every commitment charge is EDP-eligible
     commitments = []
     for c in org.commitments:
         acc = sim.commit_acc[c.idx]
@@ -169,6 +245,11 @@ def period_fragment(sim) -> dict:
             "unused_amortized_commitment": _r(total - used),
             "utilization": _r(used / total if total else 0.0, 8),
             "covered_public_on_demand_cost": _r(acc["covered_public"]),
+            "gross_savings": _r(acc["covered_public"] - used),
+            "net_savings": _r(acc["covered_public"] - used - (total - used)),
+            "total_net_amortized_commitment": _r(total * net),
+            "used_net_amortized_commitment": _r(used * net),
+            "unused_net_amortized_commitment": _r((total - used) * net),
             "recurring_fee": _r(acc["recurring_fee"]),
             "upfront_fee_in_period": _r(acc["upfront_fee"]),
         }
@@ -185,6 +266,8 @@ def period_fragment(sim) -> dict:
         "cur2": cur2,
         "focus": focus,
         "commitments": commitments,
+        "coverage": sim.coverage.fragment(),
+        "spot_savings": sim.coverage.spot_savings,
         "snapshots": {
             "unblended_cost": _r(sim.snap_cost.sum()),
             "unblended_cost_created_over_12_months_before": _r(sim.snap_cost[1]),

@@ -180,6 +180,27 @@ def finalize(rows: Rows) -> Rows:
     return rows
 
 
+def commit_scope(org: Organisation) -> np.ndarray:
+    """Commit service group (index in answer_key.COMMIT_GROUPS) of each SKU whose usage RIs / SPs can
+    cover, -1 elsewhere; decided from the kind of charge the SKU prices (cached on the organisation).
+
+    Eligible: EC2 instance-hours (On-Demand and Spot, any OS), RDS instance-hours, Fargate vCPU/GB-hours,
+    Lambda duration (GB-seconds) and DynamoDB provisioned RCU/WCU-hours. Not: EBS, snapshots, data
+    transfer, EKS cluster hours, Lambda requests, DynamoDB request units and storage, S3, other
+    services, marketplace, fee and product pseudo SKUs."""
+    g = org.cache.get("_commit_scope")
+    if g is None:
+        t = org.skus
+        g = np.full(t.n, -1, np.int64)
+        for i, s in enumerate(t.items):
+            k = s.key
+            if (k[0] in ("ec2", "rds", "fargate") or (k[0] == "lambda" and k[1] == "gbs")
+                    or (k[0] == "ddb" and k[1] in ("rcu", "wcu"))):
+                g[i] = ak.COMMIT_GROUPS.index(ak.COMMIT_GROUP_OF_PRODUCT[s.product_code])
+        org.cache["_commit_scope"] = g
+    return g
+
+
 def grouped_cover(group: np.ndarray, prio: np.ndarray, tie: np.ndarray, need: np.ndarray,
                   cap: np.ndarray) -> np.ndarray:
     """Greedy fill of `cap[group]` by `need`, highest `prio` first within each group.
@@ -249,6 +270,7 @@ class PeriodSim:
         self.commit_order = order
         # accumulators
         self.ledger = ak.Ledger(self.n_acct, self.n_prod, EDP_RATE)
+        self.coverage = ak.Coverage(commit_scope(org))
         self.commit_acc = {c.idx: dict(total=0.0, used=0.0, covered_public=0.0, hours=0.0, recurring_fee=0.0,
                                        upfront_fee=0.0, used_hours=0.0) for c in org.commitments}
         n_buckets = self.n_days if org.edp_daily else 1
@@ -437,12 +459,13 @@ class PeriodSim:
             cost = rate[i] * amt
             pub = od[i] * amt
             elig = t.aws[u_sku[i]]
+            spot = t.spot[u_sku[i]]
             self.ledger.add(USAGE, acct_u[i], prod_u[i], cost, cost, pub, elig)
+            self.coverage.add_usage(u_sku[i], pub, cost, spot)
             self.support_base += np.bincount(acct_u[i], weights=np.where(elig, cost, 0.0), minlength=self.n_acct)
             parts.append(Rows.make(len(i), lt=USAGE, acct=acct_u[i], sku=u_sku[i], res=u_r[i], t0=t0_u[i],
                                    t1=t1_u[i], amount=amt, cost=cost, public=pub, nf=nf_u[i], elig=elig))
             self._spend_add(acct_u[i], u_sku[i], cost, amt)
-            spot = t.spot[u_sku[i]]
             self._cat_opt(u_r[i], np.where(spot, 1, 0), amt)
             # split cost allocation children of container hosts
             parts.append(self._split_children(i, u_r, u_sku, amt, cost, pub, t0_u, t1_u, acct_u, rate, od))
@@ -459,6 +482,7 @@ class PeriodSim:
                 acc["used_hours"] += float(amt.sum())
                 acc["used"] += float(eff.sum())
                 self.ledger.add(DISC, acct_u[idx], prod_u[idx], np.zeros(len(idx)), eff, pub, True)
+                self.coverage.add(ak.RESERVED, u_sku[idx], pub)
                 parts.append(Rows.make(len(idx), lt=DISC, acct=acct_u[idx], sku=u_sku[idx], res=u_r[idx], com=c.idx,
                                        t0=t0_u[idx], t1=t1_u[idx], amount=amt, cost=0.0, public=pub, nf=nf_u[idx],
                                        ri_amort_usage=up, ri_recur_usage=rec, ri_eff=eff, elig=True))
@@ -473,6 +497,7 @@ class PeriodSim:
                     u_s[idx], weights=eff, minlength=s1 - s0)
                 self.ledger.add(SP_COV, acct_u[idx], prod_u[idx], odc, eff, pub, True)
                 self.ledger.add(SP_NEG, acct_u[idx], prod_u[idx], -odc, np.zeros(len(idx)), -pub, True)
+                self.coverage.add(ak.SAVINGS_PLAN, u_sku[idx], pub)
                 common = dict(acct=acct_u[idx], sku=u_sku[idx], res=u_r[idx], com=c.idx, t0=t0_u[idx], t1=t1_u[idx],
                               elig=True)
                 parts.append(Rows.make(len(idx), lt=SP_COV, amount=amt, cost=odc, public=pub, nf=nf_u[idx],
@@ -593,6 +618,7 @@ class PeriodSim:
         elig = t.aws[u_sku]
         prod = t.prod[u_sku]
         self.ledger.add(USAGE, acct, prod, cost, cost, pub, elig)
+        self.coverage.add_usage(u_sku, pub, cost, t.spot[u_sku])
         self.support_base += np.bincount(acct, weights=np.where(elig, cost, 0.0), minlength=self.n_acct)
         res = (self.nh + u_r).astype(np.int32)
         t0 = (self.p0 + (d0 + u_d) * 24) * MS_PER_HOUR
