@@ -121,3 +121,36 @@ def test_effective_savings_rate_is_a_ratio_of_sums(built):
     [u] = rows(built, """select sum(gross_savings) as gross, sum(unused_commitment) as unused
                          from marts.fct_commitment_utilization where billing_period = '2026-09'""")
     assert near(r["gross"], u["gross"]) and near(r["unused"], u["unused"])
+
+
+def test_savings_plan_sizing_recomputed_from_the_hourly_baseline(built):
+    """Every candidate of fct_savings_plan_sizing, recomputed here with numpy from the baseline."""
+    import numpy as np
+
+    baseline = rows(built, """select payer_account_id, hour_start_at, sum(on_demand_cost) as cost
+                              from marts.fct_compute_on_demand_hourly group by all order by hour_start_at""")
+    sizing = rows(built, "select * from marts.fct_savings_plan_sizing order by candidate_rank")
+    assert len(sizing) == 6 and sum(r["is_recommended"] for r in sizing) == 1
+    last = max(r["hour_start_at"] for r in baseline)
+    by_hour = {r["hour_start_at"]: float(r["cost"]) for r in baseline}
+    from datetime import timedelta
+    window = np.array([by_hour.get(last - timedelta(hours=h), 0.0) for h in range(720)])
+    discount, target = 0.2, 0.8
+    levels = {"minimum": window.min(), "p10": np.quantile(window, 0.1), "p25": np.quantile(window, 0.25),
+              "p50": np.quantile(window, 0.5), "p75": np.quantile(window, 0.75), "p90": np.quantile(window, 0.9)}
+    expected_recommended = None
+    for row in sizing:
+        level = levels[row["candidate"]]
+        covered = np.minimum(window, level).sum()
+        assert abs(float(row["covered_hourly_on_demand_cost"]) - level) < 1e-6
+        assert abs(float(row["hourly_commitment"]) - level * (1 - discount)) < 1e-6
+        assert abs(float(row["covered_on_demand_cost"]) - covered) < 0.005
+        assert abs(float(row["window_savings"]) - (covered - 720 * level * (1 - discount))) < 0.005
+        assert abs(float(row["additional_coverage"]) - covered / window.sum()) < 1e-9
+        if expected_recommended is None and covered / window.sum() >= target:
+            expected_recommended = row["candidate"]
+    [recommended] = [r["candidate"] for r in sizing if r["is_recommended"]]
+    assert recommended == (expected_recommended or "p90")
+    # a bigger commitment always covers more
+    coverages = [float(r["additional_coverage"]) for r in sizing]
+    assert coverages == sorted(coverages) and coverages[-1] > coverages[0] > 0

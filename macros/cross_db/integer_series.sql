@@ -1,0 +1,28 @@
+{#- A relation with one row per integer 0 .. n - 1, column `n`: hour offsets for spreading a daily
+    or monthly CUR line over its hours. -#}
+{% macro integer_series(count) %}
+    {{ return(adapter.dispatch('integer_series', 'infralyzer')(count)) }}
+{% endmacro %}
+
+{% macro default__integer_series(count) -%}
+    select n
+    from unnest(sequence(0, {{ count - 1 }})) as offsets (n)
+{%- endmacro %}
+
+{% macro duckdb__integer_series(count) -%}
+    select cast(range as integer) as n
+    from range(0, {{ count }})
+{%- endmacro %}
+
+{#- The p-quantile (0..1) of a numeric column: exact on DuckDB, approximate on Athena. -#}
+{% macro quantile(column, fraction) %}
+    {{ return(adapter.dispatch('quantile', 'infralyzer')(column, fraction)) }}
+{% endmacro %}
+
+{% macro default__quantile(column, fraction) -%}
+    approx_percentile({{ column }}, {{ fraction }})
+{%- endmacro %}
+
+{% macro duckdb__quantile(column, fraction) -%}
+    quantile_cont({{ column }}, {{ fraction }})
+{%- endmacro %}
