@@ -113,6 +113,7 @@ final as (
         coverage.eligible_amortized_cost,
         coverage.spot_savings,
         coverage.on_demand_unblended_cost,
+        cast(coverage.billing_period || '-01' as date) as billing_period_start_date,
         deliveries.execution_id as delivery_execution_id,
         -- the partition column comes last (dbt-athena insert_overwrite)
         coverage.billing_period

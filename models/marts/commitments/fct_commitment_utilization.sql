@@ -60,6 +60,7 @@ final as (
 
     select
         billing_period,
+        cast(billing_period || '-01' as date) as billing_period_start_date,
         payer_account_id,
         commitment_arn,
         commitment_type,

@@ -51,6 +51,7 @@ final as (
 
     select
         by_account.billing_period,
+        cast(by_account.billing_period || '-01' as date) as billing_period_start_date,
         by_account.payer_account_id,
         by_account.usage_account_id,
         by_account.list_cost,
