@@ -62,3 +62,14 @@
 {% macro duckdb__billing_period_partitioning() %}
     {{ return(none) }}
 {% endmacro %}
+
+{#- The latest complete delivery of each billing period of an export (billing_period,
+    execution_id): incremental models stamp their rows with it as `delivery_execution_id`,
+    which billing_periods_to_rebuild compares on the next build. -#}
+{% macro latest_deliveries(export_name='cur2') -%}
+    select
+        billing_period,
+        execution_id
+    from {{ ref('stg_aws_data_exports__deliveries') }}
+    where export_name = '{{ export_name }}'
+{%- endmacro %}

@@ -27,11 +27,7 @@ with line_items as (
 
 deliveries as (
 
-    select
-        billing_period,
-        execution_id
-    from {{ ref('stg_aws_data_exports__deliveries') }}
-    where export_name = 'cur2'
+    {{ latest_deliveries('cur2') }}
 
 ),
 

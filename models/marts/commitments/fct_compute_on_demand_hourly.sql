@@ -35,11 +35,7 @@ compute_products as (
 
 deliveries as (
 
-    select
-        billing_period,
-        execution_id
-    from {{ ref('stg_aws_data_exports__deliveries') }}
-    where export_name = 'cur2'
+    {{ latest_deliveries('cur2') }}
 
 ),
 
