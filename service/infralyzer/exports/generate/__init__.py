@@ -38,6 +38,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from infralyzer.exports.generate import answer_key as _ak
+from infralyzer.exports.generate.allocation_key import allocation_fragment
 from infralyzer.exports.generate.organisation import Organisation, build_organisation
 from infralyzer.exports.layout import open_delivery
 
@@ -101,7 +102,10 @@ def _write_period(exports_dir: Path, org: Organisation, period: str, revision: i
     org.cache[(period, revision)] = result
     org.cache.setdefault("_current", {})[period] = revision
     entry = dict(result["key"])
-    if "cur2" not in exports:
+    if "cur2" in exports:
+        # expected direct allocation per team of the period's resource usage (allocation_key.py)
+        entry["allocation"] = allocation_fragment(org, period)
+    else:
         entry.pop("cur2")
     if "focus" not in exports:
         entry.pop("focus")
