@@ -1,0 +1,121 @@
+{{ config(materialized='table') }}
+{#-
+    One row per EBS snapshot and billing period (cost_logic.md §1.4, kpi_ebs_snap), with the
+    snapshot's first-seen time over the whole CUR history and whether it was older than a year at
+    the start of the period.
+
+    The CUR has no creation date for snapshots, so the first billed hour stands in for it:
+    * a snapshot counts as older than a year when it was first seen strictly before the start of
+      the period minus 12 months. CID uses "at or before"; with daily CUR rows a snapshot first
+      billed on that boundary day may have been created at any hour of it, so only earlier days
+      prove its age.
+    * a snapshot already billed in the first hour of the CUR history existed before it: its true
+      age is unknown (the first-seen age is a lower bound) until the history is a year long.
+      `is_first_seen_at_history_start` flags it, so readers can see how much cost that concerns.
+-#}
+with snapshot_lines as (
+
+    select * from {{ ref('int_line_items_amortized') }}
+    where
+        product_code = 'AmazonEC2'
+        and line_item_type like '%Usage%'
+        and usage_type like '%EBS:Snapshot%'
+
+),
+
+deliveries as (
+
+    select * from {{ ref('stg_aws_data_exports__deliveries') }}
+    where export_name = 'cur2'
+
+),
+
+-- the first billing period the CUR history holds
+history as (
+
+    select
+        cast({{ kpi_period_start('min(billing_period)') }} as timestamp) as history_start_at
+    from deliveries
+
+),
+
+-- first seen over all history (every period, not only those built): min usage start per snapshot
+first_seen as (
+
+    select
+        resource_id,
+        min(usage_start_at) as first_seen_at
+    from snapshot_lines
+    where resource_id is not null
+    group by resource_id
+
+),
+
+classified as (
+
+    select
+        billing_period,
+        payer_account_id,
+        usage_account_id,
+        region,
+        resource_id,
+        -- the EBS Snapshots Archive tier (usage type ...EBS:SnapshotArchive...)
+        coalesce(usage_type like '%SnapshotArchive%', false) as is_archive,
+        usage_amount,
+        unblended_cost,
+        amortized_cost
+    from snapshot_lines
+
+),
+
+monthly as (
+
+    select
+        billing_period,
+        payer_account_id,
+        usage_account_id,
+        region,
+        resource_id,
+        is_archive,
+        count(*) as line_item_count,
+        sum(usage_amount) as storage_gb_month,
+        sum(unblended_cost) as unblended_cost,
+        sum(amortized_cost) as amortized_cost
+    from classified
+    group by
+        billing_period,
+        payer_account_id,
+        usage_account_id,
+        region,
+        resource_id,
+        is_archive
+
+),
+
+final as (
+
+    select
+        monthly.billing_period,
+        monthly.payer_account_id,
+        monthly.usage_account_id,
+        monthly.region,
+        monthly.resource_id,
+        monthly.is_archive,
+        first_seen.first_seen_at,
+        coalesce(
+            first_seen.first_seen_at < {{ dbt.dateadd('month', -12, 'cast(' ~ kpi_period_start('monthly.billing_period') ~ ' as timestamp)') }},
+            false
+        ) as is_older_than_one_year,
+        coalesce(first_seen.first_seen_at <= history.history_start_at, false) as is_first_seen_at_history_start,
+        monthly.line_item_count,
+        monthly.storage_gb_month,
+        monthly.unblended_cost,
+        monthly.amortized_cost
+    from monthly
+    left join first_seen
+        on monthly.resource_id = first_seen.resource_id
+    cross join history
+
+)
+
+select * from final
