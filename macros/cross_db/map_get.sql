@@ -17,3 +17,18 @@
 {% macro duckdb__map_value(map_column, key_expression) -%}
     {{ map_column }}[{{ key_expression }}]
 {%- endmacro %}
+
+{#- What to group by when rows are grouped by a map column (select any_value of the map beside):
+    DuckDB groups faster by the map's hash than by the map (half the time at 12 M rows); Trino
+    compares maps directly. -#}
+{% macro map_group_key(map_column) %}
+    {{ return(adapter.dispatch('map_group_key', 'infralyzer')(map_column)) }}
+{% endmacro %}
+
+{% macro default__map_group_key(map_column) -%}
+    {{ map_column }}
+{%- endmacro %}
+
+{% macro duckdb__map_group_key(map_column) -%}
+    hash({{ map_column }})
+{%- endmacro %}

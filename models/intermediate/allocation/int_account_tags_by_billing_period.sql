@@ -27,11 +27,7 @@ with line_items as (
 
 deliveries as (
 
-    select
-        billing_period,
-        execution_id
-    from {{ ref('stg_aws_data_exports__deliveries') }}
-    where export_name = 'cur2'
+    {{ latest_deliveries('cur2') }}
 
 ),
 
@@ -40,10 +36,10 @@ distinct_maps as (
     select
         billing_period,
         usage_account_id,
-        tags
+        any_value(tags) as tags
     from line_items
     where tags is not null
-    group by billing_period, usage_account_id, tags
+    group by billing_period, usage_account_id, {{ map_group_key('tags') }}
 
 ),
 

@@ -12,7 +12,8 @@
     usage account, service, region, charge class, resource id (null for charges without one) and
     distinct pair of tag maps (resource_tags, cost_categories), with the cost in every basis.
 
-    Grouping by the maps themselves (not by values read from them) keeps this model free of the
+    Grouping by the maps themselves (their hash on DuckDB, macros/cross_db/map_get.sql; not by
+    values read from them) keeps this model free of the
     allocation seeds, so it can be incremental: a seed change re-resolves the small aggregate
     downstream and never needs a full refresh of the line items. It is the only allocation model
     that reads line items (one pass per newly delivered billing period).
@@ -26,11 +27,7 @@ with line_items as (
 
 deliveries as (
 
-    select
-        billing_period,
-        execution_id
-    from {{ ref('stg_aws_data_exports__deliveries') }}
-    where export_name = 'cur2'
+    {{ latest_deliveries('cur2') }}
 
 ),
 
@@ -44,8 +41,8 @@ aggregated as (
         region,
         charge_class,
         resource_id,
-        resource_tags,
-        cost_categories,
+        any_value(resource_tags) as resource_tags,
+        any_value(cost_categories) as cost_categories,
         {%- for basis in cost_basis_columns() %}
         sum({{ basis }}) as {{ basis }},
         {%- endfor %}
@@ -59,8 +56,8 @@ aggregated as (
         region,
         charge_class,
         resource_id,
-        resource_tags,
-        cost_categories
+        {{ map_group_key('resource_tags') }},
+        {{ map_group_key('cost_categories') }}
 
 ),
 
