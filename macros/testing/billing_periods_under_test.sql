@@ -68,7 +68,7 @@
 
 
 {#-
-    on-run-end: after a build in which every data test of the project ran and none failed, the
+    on-run-end: after a build in which every data test of the project ran and no node failed, the
     current deliveries are recorded as verified. A selective or failed build records nothing, so
     its periods are tested again next time.
 -#}
@@ -91,7 +91,7 @@
         {%- endif -%}
         {%- do passed.append(result.node.unique_id) -%}
     {%- endfor -%}
-    {%- for node in graph.nodes.values() if node.resource_type in ('test', 'unit_test') and node.config.enabled -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'test' and node.config.enabled -%}
         {%- if node.unique_id not in passed -%}
             {{ return('select 1 as nothing_to_record') }}
         {%- endif -%}
