@@ -36,8 +36,8 @@ attributes as (
         max(savings_plan_instance_type_family) as savings_plan_instance_type_family,
         max(case when commitment_type = 'Reserved' then instance_type end) as reserved_instance_type,
         max(reservation_count) as reservation_count,
-        min(commitment_start_at) as start_at,
-        max(commitment_end_at) as end_at,
+        {{ to_utc_timestamp('min(commitment_start_at)') }} as start_at,
+        {{ to_utc_timestamp('max(commitment_end_at)') }} as end_at,
         min(billing_period) as first_billing_period,
         max(billing_period) as last_billing_period
     from charges

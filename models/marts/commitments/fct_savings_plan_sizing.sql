@@ -170,8 +170,8 @@ final as (
         measured.window_savings * 730 / {{ window_hours }} as monthly_savings,
         measured.expected_utilization,
         measured.additional_coverage,
-        {{ discount }} as assumed_discount,
-        {{ target }} as target_coverage,
+        cast({{ discount }} as double) as assumed_discount,
+        cast({{ target }} as double) as target_coverage,
         recommended.candidate_rank is not null as is_recommended
     from measured
     left join recommended

@@ -16,7 +16,7 @@ monthly as (
         {%- for basis in cost_basis_columns() %}
         sum({{ basis }}) as {{ basis }},
         {%- endfor %}
-        sum(line_item_count) as line_item_count,
+        cast(sum(line_item_count) as bigint) as line_item_count,
         sum(usage_amount) as usage_amount
     from daily
     group by billing_period, {{ spend_dimension_columns() | join(', ') }}
