@@ -116,3 +116,17 @@ def test_metrics_join_the_account_and_service_dimensions(built, tmp_path):
     assert len(got) == len(expected) > 10
     for month, account, category, value in expected:
         assert abs(got[month, account, category] - float(value)) < 1e-6 * max(1.0, abs(float(value)))
+
+
+def test_metrics_and_their_definitions_are_in_the_docs_site(built, tmp_path):
+    """`dbt docs generate` writes the site (index.html) with a manifest holding every metric and semantic model."""
+    from infralyzer.dbt_runner import run_dbt
+
+    run_dbt(built, "docs", "generate", "--target-path", str(tmp_path), "--quiet", capture=True)
+    assert (tmp_path / "index.html").exists()
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    metrics = {m["name"]: m for m in manifest["metrics"].values()}
+    assert set(MART_QUERIES) <= set(metrics)
+    assert all(metrics[name]["description"] and metrics[name]["label"] for name in MART_QUERIES)
+    semantic_models = {m["name"] for m in manifest["semantic_models"].values()}
+    assert {"spend", "commitment_utilization", "commitment_coverage", "savings", "accounts", "services"} <= semantic_models
