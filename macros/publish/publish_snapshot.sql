@@ -4,8 +4,9 @@
     writer or many readers per file, so a reader on the build file would break the next build.
 
     A snapshot is a new DuckDB file <publish_dir>/snapshot-<UTC time>-<invocation>.duckdb holding
-    every mart table (schema `marts`), the dbt docs of their columns (`main.table_docs`) and,
-    written last, `main.snapshot_info`. Everything is written in one transaction, so a crash
+    every mart table (schema `marts`), the dbt docs of their columns (`main.table_docs`), the
+    semantic manifest dbt wrote at parse time (`main.semantic_manifest`: the API answers metrics
+    with the definitions the marts were built with) and, written last, `main.snapshot_info`. Everything is written in one transaction, so a crash
     leaves a file without snapshot_info, which readers skip. Readers take the newest file that
     has snapshot_info (infralyzer.publish); older snapshots are pruned by `infralyzer publish
     --prune`. A failed or partial build publishes nothing, so the last good snapshot stays.
@@ -71,6 +72,16 @@
     {%- if doc_rows -%}
         {%- do statements.append("insert into infralyzer_snapshot.main.table_docs values " ~ doc_rows | join(', ')) -%}
     {%- endif -%}
+    {#- The semantic manifest dbt wrote at parse time, so the API answers metrics with the
+        definitions the snapshot's marts were built with. -#}
+    {%- set manifest_path = infralyzer.semantic_manifest_path() -%}
+    {%- if manifest_path and run_query("select count(*) from glob('" ~ manifest_path ~ "')").columns[0].values()[0] > 0 -%}
+        {%- do statements.append(
+            "create table infralyzer_snapshot.main.semantic_manifest as select content as manifest_json from read_text('"
+            ~ manifest_path ~ "')") -%}
+    {%- else -%}
+        {{ log("No semantic manifest at " ~ manifest_path ~ ": the snapshot is published without metrics.", info=true) }}
+    {%- endif -%}
     {%- do statements.append(
         "create table infralyzer_snapshot.main.snapshot_info as select "
         ~ "cast('" ~ built_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as timestamp) as built_at, "
@@ -82,6 +93,16 @@
     {%- do statements.append("detach infralyzer_snapshot") -%}
     {{ log("Publishing " ~ marts | length ~ " mart(s) to " ~ path, info=true) }}
     {{ return(statements | join(';\n') ~ ';') }}
+{% endmacro %}
+
+
+{#- <target path>/semantic_manifest.json, written by dbt when it parses the project (before the run). -#}
+{% macro semantic_manifest_path() %}
+    {%- set target_path = (flags.TARGET_PATH or env_var('DBT_TARGET_PATH', '') or 'target') | string -%}
+    {%- if not target_path.startswith('/') and flags.PROJECT_DIR -%}
+        {%- set target_path = (flags.PROJECT_DIR | string).rstrip('/') ~ '/' ~ target_path -%}
+    {%- endif -%}
+    {{ return(target_path.rstrip('/') ~ '/semantic_manifest.json') }}
 {% endmacro %}
 
 

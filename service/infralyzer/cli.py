@@ -82,14 +82,20 @@ def publish(prune: bool) -> None:
 @main.command()
 @click.option("--host", default=None, help="Default: INFRALYZER_API_HOST or 127.0.0.1.")
 @click.option("--port", default=None, type=int, help="Default: INFRALYZER_API_PORT or 8000.")
-def serve(host: str | None, port: int | None) -> None:
+@click.option("--workers", default=1, show_default=True, help="Worker processes (each reads the snapshots "
+              "read-only; more than one uses more cores).")
+def serve(host: str | None, port: int | None, workers: int = 1) -> None:
     """Serve the newest published snapshot over HTTP (read-only)."""
     import uvicorn
 
     from infralyzer.api.app import create_app
 
     settings = get_settings()
-    uvicorn.run(create_app(settings.publish_dir), host=host or settings.api_host, port=port or settings.api_port)
+    host, port = host or settings.api_host, port or settings.api_port
+    if workers > 1:  # each worker builds its app from the same environment
+        uvicorn.run("infralyzer.api.app:create_app", factory=True, host=host, port=port, workers=workers)
+    else:
+        uvicorn.run(create_app(settings.publish_dir), host=host, port=port)
 
 
 @main.command()

@@ -91,20 +91,68 @@ def prune(publish_dir: Path, keep: int) -> list[Path]:
     return removed
 
 
+class SnapshotHandle:
+    """One open snapshot: a read-only DuckDB connection shared by requests through cursors.
+
+    Requests `acquire()` a cursor and `release()` it; once the reader has moved on to a newer
+    snapshot (`retire()`), the connection is closed as soon as no request uses it. `cache` holds
+    per-snapshot derived data (column lists, the semantic manifest) for the API.
+    """
+
+    def __init__(self, info: SnapshotInfo) -> None:
+        self.info = info
+        self.path = info.path
+        self._con: duckdb.DuckDBPyConnection | None = connect(info.path)
+        self._lock = threading.Lock()
+        self._users = 0
+        self._retired = False
+        self.cache: dict[str, object] = {}
+
+    def acquire(self) -> duckdb.DuckDBPyConnection | None:
+        with self._lock:
+            if self._con is None:
+                return None
+            self._users += 1
+            return self._con.cursor()  # a cursor is its own connection: one per request/thread
+
+    def release(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        try:
+            cursor.close()
+        finally:
+            with self._lock:
+                self._users -= 1
+                self._close_if_unused()
+
+    def retire(self) -> None:
+        with self._lock:
+            self._retired = True
+            self._close_if_unused()
+
+    def _close_if_unused(self) -> None:
+        if self._retired and self._users <= 0 and self._con is not None:
+            self._con.close()
+            self._con = None
+            log.info("closed snapshot %s", self.path.name)
+
+    @property
+    def closed(self) -> bool:
+        return self._con is None
+
+
 class SnapshotReader:
     """The service's handle on the newest complete snapshot.
 
-    `connection()` returns a cursor (its own DuckDB connection) on the current snapshot; a newer
-    complete snapshot is picked up at most every `check_interval` seconds. Switching replaces the
-    shared connection; cursors already handed out keep the old database open until they finish.
+    Each request takes the current snapshot (`handle()` then `acquire()`), so a request started on
+    one snapshot finishes on it while new requests already use a newer one. A newer complete
+    snapshot is looked for at most every `check_interval` seconds; the previous one is closed when
+    its last request releases it.
     """
 
     def __init__(self, publish_dir: Path, check_interval: float = 1.0) -> None:
         self.publish_dir = Path(publish_dir)
         self.check_interval = check_interval
         self._lock = threading.Lock()
-        self._info: SnapshotInfo | None = None
-        self._con: duckdb.DuckDBPyConnection | None = None
+        self._handle: SnapshotHandle | None = None
         self._checked_at = 0.0
         self._newest_name: str | None = None
 
@@ -112,35 +160,65 @@ class SnapshotReader:
         import time
 
         now = time.monotonic()
-        if self._con is not None and now - self._checked_at < self.check_interval:
+        if self._handle is not None and now - self._checked_at < self.check_interval:
             return
         with self._lock:
-            if self._con is not None and now - self._checked_at < self.check_interval:
+            if self._handle is not None and now - self._checked_at < self.check_interval:
                 return
             self._checked_at = now
             files = list_snapshots(self.publish_dir)
             newest = files[0].name if files else None
-            if newest == self._newest_name and self._con is not None:
+            if newest == self._newest_name and self._handle is not None:
                 return
             info = latest_snapshot(self.publish_dir)
             if info is None:
                 return
-            if self._info is None or info.path != self._info.path:
-                con = connect(info.path)
-                self._con, self._info = con, info
+            if self._handle is None or info.path != self._handle.path:
+                try:
+                    handle = SnapshotHandle(info)
+                except duckdb.Error as exc:  # pruned or locked between the check and the open
+                    log.warning("cannot open snapshot %s: %s", info.path.name, exc)
+                    return
+                old, self._handle = self._handle, handle
                 log.info("serving snapshot %s (built %s)", info.path.name, info.built_at)
+                if old is not None:
+                    old.retire()
             # only remember the newest file once it is the one served, so a file still being
             # written is looked at again on the next check
             self._newest_name = newest if newest == info.path.name else self._newest_name
 
+    def check_due(self) -> bool:
+        """True when the next acquire() looks for a newer snapshot (and may open one: blocking I/O)."""
+        import time
+
+        return self._handle is None or time.monotonic() - self._checked_at >= self.check_interval
+
     @property
     def info(self) -> SnapshotInfo | None:
+        handle = self.handle()
+        return handle.info if handle else None
+
+    def handle(self) -> SnapshotHandle | None:
         self._maybe_switch()
-        return self._info
+        return self._handle
+
+    def acquire(self) -> tuple[duckdb.DuckDBPyConnection, SnapshotHandle] | None:
+        """A cursor on the current snapshot and its handle; give the cursor back with handle.release."""
+        for _ in range(3):  # the handle may be retired and closed between handle() and acquire()
+            handle = self.handle()
+            if handle is None:
+                return None
+            cursor = handle.acquire()
+            if cursor is not None:
+                return cursor, handle
+            with self._lock:
+                self._checked_at = 0.0
+        return None
 
     def connection(self) -> tuple[duckdb.DuckDBPyConnection, SnapshotInfo] | None:
-        self._maybe_switch()
-        with self._lock:
-            if self._con is None or self._info is None:
-                return None
-            return self._con.cursor(), self._info
+        """A cursor that stays usable until closed (it keeps its snapshot open; tests and scripts)."""
+        acquired = self.acquire()
+        if acquired is None:
+            return None
+        cursor, handle = acquired
+        return cursor, handle.info

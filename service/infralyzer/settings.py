@@ -24,6 +24,16 @@ class Settings(BaseSettings):
     memory_limit: str = "4GB"
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    api_keys_file: Path | None = Field(
+        None,
+        description="JSON or YAML file of API keys: a list of {name, key_sha256, role: viewer|analyst, accounts: "
+        "[ids] or null}. No keys configured (neither this nor api_keys) = local development mode, no auth.",
+    )
+    api_keys: str | None = Field(None, description="The same list as JSON, in an environment variable.")
+    api_max_page_size: int = Field(10_000, ge=1, description="Largest `limit` the mart endpoints accept.")
+    sql_row_limit: int = Field(10_000, ge=1, description="Rows /sql/query returns at most.")
+    sql_timeout_seconds: float = Field(10.0, gt=0, description="Time limit of a /sql/query or metric query.")
+    sql_max_length: int = Field(20_000, ge=100, description="Longest SQL text /sql/query accepts (characters).")
 
     def model_post_init(self, __context: object) -> None:
         data = self.project_dir / "data"

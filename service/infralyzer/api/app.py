@@ -3,31 +3,80 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from infralyzer import __version__
 from infralyzer.api import errors
-from infralyzer.api.routers import health, tables
+from infralyzer.api.auth import KeyStore, get_principal, load_keys
+from infralyzer.api.metrics import SemanticLayers
+from infralyzer.api.routers import allocation, discounts, health, kpi, metrics, spend, sql, tables
 from infralyzer.publish import SnapshotReader
-from infralyzer.settings import get_settings
+from infralyzer.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1/finops"
 
 log = logging.getLogger(__name__)
 
+DESCRIPTION = """
+Read-only FinOps marts and metrics built by dbt from AWS Data Exports. Every endpoint selects from
+a named mart (see `GET /api/v1/finops/tables`) or a MetricFlow metric; the service holds no cost
+formulas.
 
-def create_app(publish_dir: Path | None = None) -> FastAPI:
-    publish_dir = Path(publish_dir or get_settings().publish_dir)
-    app = FastAPI(
-        title="Infralyzer",
-        version=__version__,
-        summary="Read-only FinOps marts built by dbt from AWS Data Exports.",
-    )
+* **Formats**: JSON `{data, row_count, execution_time_ms, freshness}` by default; CSV, Parquet or
+  Arrow IPC with `format=csv|parquet|arrow` or the Accept header.
+* **Errors**: always `{error, message, details}` with a stable `error` code.
+* **Auth**: `X-API-Key` (or `Authorization: Bearer`). Viewer keys read marts and metrics; analyst
+  keys may also POST `/sql/query`. A key may be scoped to accounts: it then sees only their rows,
+  everywhere. Without configured keys the API runs in local development mode (no auth).
+"""
+
+
+def _warm_up(app: FastAPI) -> None:
+    """Open the newest snapshot and load its semantic layer, so the first requests do not pay for it."""
+    try:
+        acquired = app.state.reader.acquire()
+        if acquired is None:
+            return
+        cursor, handle = acquired
+        try:
+            app.state.semantic_layers.for_snapshot(handle, cursor)
+        finally:
+            handle.release(cursor)
+    except Exception:  # a warm-up never stops the service; the request that needs it reports the error
+        log.warning("warm-up failed", exc_info=True)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    threading.Thread(target=_warm_up, args=(app,), daemon=True, name="infralyzer-warm-up").start()
+    yield
+
+
+def create_app(publish_dir: Path | None = None, settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    publish_dir = Path(publish_dir or settings.publish_dir)
+    app = FastAPI(title="Infralyzer", version=__version__, description=DESCRIPTION, lifespan=_lifespan,
+                  summary="Read-only FinOps marts and metrics built by dbt from AWS Data Exports.")
+    for noisy in ("metricflow", "metricflow_semantics", "dbt_semantic_interfaces"):  # INFO per query plan
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    app.state.settings = settings
     app.state.reader = SnapshotReader(publish_dir)
+    app.state.keys = KeyStore(load_keys(settings))
+    app.state.semantic_layers = SemanticLayers()
     errors.install(app)
     app.include_router(health.router)
-    app.include_router(tables.router, prefix=API_PREFIX)
+    for router in (tables.router, spend.router, discounts.router, kpi.router, allocation.router,
+                   metrics.router, sql.router):
+        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(get_principal)])
+    if app.state.keys.development_mode:
+        log.warning("No API keys configured (INFRALYZER_API_KEYS_FILE / INFRALYZER_API_KEYS): LOCAL DEVELOPMENT "
+                    "MODE, every request is an unscoped analyst. Configure keys before exposing the API.")
+    else:
+        log.info("%d API key(s) configured", len(app.state.keys.keys))
     log.info("serving snapshots from %s", publish_dir)
     return app

@@ -1,0 +1,193 @@
+"""What the mart endpoints share: filter parameters, pagination, sorting, and building the query.
+
+Queries are sqlglot ASTs; every value a caller sends becomes a bound `$p<n>` parameter, every
+name (column, sort key, cost basis) comes from a whitelist. No SQL text is built from user input.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+from fastapi.responses import Response
+from sqlglot import exp
+
+from infralyzer.api.deps import QueryContext
+from infralyzer.api.errors import ApiError
+from infralyzer.api.formats import Format, negotiate, render
+
+_PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
+_ACCOUNT = re.compile(r"^\d{12}$")
+
+
+class CostBasis(str, Enum):
+    """The cost bases of macros/cost/cost_bases.sql, as columns of the spend marts."""
+
+    unblended = "unblended"
+    amortized = "amortized"
+    net_unblended = "net_unblended"
+    net_amortized = "net_amortized"
+    public_on_demand = "public_on_demand"
+
+    @property
+    def column(self) -> str:
+        return f"{self.value}_cost"
+
+
+@dataclass
+class Filters:
+    period_from: str | None = None
+    period_to: str | None = None
+    accounts: list[str] = field(default_factory=list)
+    services: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+
+
+def split_values(values: list[str] | None) -> list[str]:
+    """Repeated (`?account=a&account=b`) or comma-separated (`?account=a,b`) values."""
+    out: list[str] = []
+    for value in values or []:
+        out += [v.strip() for v in value.split(",") if v.strip()]
+    return out
+
+
+async def filters(
+    period_from: Annotated[str | None, Query(alias="from", pattern=_PERIOD, description="First billing period, YYYY-MM.",
+                                             openapi_examples={"july": {"value": "2026-07"}})] = None,
+    period_to: Annotated[str | None, Query(alias="to", pattern=_PERIOD, description="Last billing period, YYYY-MM.",
+                                           openapi_examples={"september": {"value": "2026-09"}})] = None,
+    account: Annotated[list[str] | None, Query(description="Account ids (12 digits); repeat or comma-separate.",
+                                               max_length=500)] = None,
+    service: Annotated[list[str] | None, Query(description="Services (e.g. AmazonEC2); repeat or comma-separate.",
+                                               max_length=500)] = None,
+    region: Annotated[list[str] | None, Query(description="Region codes; repeat or comma-separate.",
+                                              max_length=500)] = None,
+) -> Filters:
+    accounts = split_values(account)
+    bad = [a for a in accounts if not _ACCOUNT.match(a)]
+    if bad:
+        raise ApiError(422, "invalid_parameter", "Account ids are 12 digits.", {"account": bad[:10]})
+    if period_from and period_to and period_from > period_to:
+        raise ApiError(422, "invalid_parameter", "`from` is after `to`.", {"from": period_from, "to": period_to})
+    return Filters(period_from, period_to, accounts, split_values(service), split_values(region))
+
+
+CommonFilters = Annotated[Filters, Depends(filters)]
+
+
+@dataclass
+class Page:
+    limit: int
+    offset: int
+    sort: list[str]
+
+
+async def page(
+    request: Request,
+    limit: Annotated[int, Query(ge=1, description="Rows to return (at most INFRALYZER_API_MAX_PAGE_SIZE).")] = 1000,
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.")] = 0,
+    sort: Annotated[list[str] | None, Query(description="Sort columns, `-` for descending (e.g. `-amortized_cost`); "
+                                                        "only the endpoint's columns.")] = None,
+) -> Page:
+    max_size = request.app.state.settings.api_max_page_size
+    if limit > max_size:
+        raise ApiError(422, "invalid_parameter", f"limit is at most {max_size}.", {"limit": limit})
+    return Page(limit, offset, split_values(sort))
+
+
+Pagination = Annotated[Page, Depends(page)]
+
+FormatParam = Annotated[Format | None, Query(alias="format", description="json (default), csv, parquet or arrow; "
+                                                                          "overrides the Accept header.")]
+
+
+class Builder:
+    """A `select` over one mart with bound parameters."""
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+        self.params: dict[str, Any] = {}
+        self.conditions: list[exp.Expression] = []
+
+    def param(self, value: Any) -> exp.Placeholder:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return exp.Placeholder(this=name)
+
+    def where_in(self, column: str, values: list[Any]) -> Builder:
+        if values:
+            self.conditions.append(exp.column(column).isin(*[self.param(v) for v in values]))
+        return self
+
+    def where(self, column: str, op: type[exp.Binary], value: Any) -> Builder:
+        if value is not None:
+            self.conditions.append(op(this=exp.column(column), expression=self.param(value)))
+        return self
+
+    def apply(self, f: Filters, columns: tuple[str, ...], *, period: str | None = "billing_period",
+              account: str | None = None) -> Builder:
+        """The common filters, on the columns the mart has."""
+        if period and period in columns:
+            self.where(period, exp.GTE, f.period_from).where(period, exp.LTE, f.period_to)
+        account = account or next((c for c in ("usage_account_id", "account_id", "payer_account_id") if c in columns), None)
+        if f.accounts:
+            if account is None:
+                raise ApiError(422, "invalid_parameter", f"{self.table} has no account column to filter on.")
+            self.where_in(account, f.accounts)
+        for name, values in (("service", f.services), ("region", f.regions)):
+            if values:
+                if name not in columns:
+                    raise ApiError(422, "invalid_parameter", f"{self.table} has no {name} column to filter on.")
+                self.where_in(name, values)
+        return self
+
+    def select(self, *expressions: exp.Expression | str, group_by: list[str] | None = None) -> exp.Select:
+        query = exp.select(*expressions).from_(exp.table_(self.table, db="marts"))
+        if self.conditions:
+            query = query.where(exp.and_(*self.conditions))
+        if group_by:
+            query = query.group_by(*[exp.column(c) for c in group_by])
+        return query
+
+
+def order_and_page(query: exp.Select, p: Page, allowed: list[str], default: list[str]) -> exp.Select:
+    """ORDER BY whitelisted output columns (then every column, for a stable page), LIMIT and OFFSET."""
+    keys = p.sort or default
+    order: list[exp.Expression] = []
+    for key in keys:
+        desc = key.startswith("-")
+        name = key.lstrip("-+")
+        if name not in allowed:
+            raise ApiError(422, "invalid_parameter", f"Cannot sort by {name!r}.", {"sortable": allowed})
+        order.append(exp.Ordered(this=exp.column(name), desc=desc, nulls_first=False))
+    seen = {k.lstrip("-+") for k in keys}
+    order += [exp.Ordered(this=exp.column(c), nulls_first=True) for c in allowed if c not in seen]
+    return query.order_by(*order).limit(p.limit + 1).offset(p.offset)
+
+
+def respond(ctx: QueryContext, request: Request, fmt: Format | None, query: exp.Select, params: dict[str, Any],
+            p: Page | None = None) -> Response:
+    """Run the query and answer in the negotiated format; with a page, say whether there is more."""
+    table, elapsed = ctx.run(query, params)
+    extra: dict[str, Any] = {}
+    if p is not None:
+        has_more = table.num_rows > p.limit
+        table = table.slice(0, p.limit)
+        extra = {"limit": p.limit, "offset": p.offset, "has_more": has_more}
+    return render(table, negotiate(request, fmt), ctx.info, elapsed, extra)
+
+
+def mart_rows(ctx: QueryContext, request: Request, fmt: Format | None, table: str, f: Filters, p: Page,
+              default_sort: list[str] | None = None, extra_in: dict[str, list[Any]] | None = None) -> Response:
+    """Rows of one mart, filtered, sorted and paged: the shape of most endpoints."""
+    ctx.catalog.require(table, ctx.principal)
+    columns = ctx.catalog.columns[table]
+    b = Builder(table).apply(f, columns)
+    for column, values in (extra_in or {}).items():
+        b.where_in(column, values)
+    query = b.select(*[exp.column(c) for c in columns])
+    query = order_and_page(query, p, list(columns), [c for c in (default_sort or []) if c.lstrip("-") in columns])
+    return respond(ctx, request, fmt, query, b.params, p)
