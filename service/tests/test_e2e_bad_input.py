@@ -69,7 +69,7 @@ def test_half_delivered_period_is_not_read(rebuilt):
     manifest_path(rebuilt.exports_dir, "cur2", SAMPLE_PERIODS[-1]).unlink()
     rebuilt.build_db.unlink()  # the period was never loaded before
 
-    run_dbt(rebuilt, "build", "--select", "+fct_spend_daily")
+    run_dbt(rebuilt, "build", "--select", "+fct_spend_daily", "--indirect-selection", "buildable")
 
     con = duckdb.connect(str(rebuilt.build_db), read_only=True)
     periods = [row[0] for row in con.execute("select distinct billing_period from marts.fct_spend_daily order by 1").fetchall()]
