@@ -3,13 +3,18 @@ generator's own price list (service/infralyzer/exports/generate/organisation.py)
 
 from __future__ import annotations
 
+import re
+import shutil
 from decimal import Decimal
 
 import duckdb
 import pytest
 
 from infralyzer.dbt_runner import run_dbt
+from infralyzer.exports.generate import redeliver
 from infralyzer.settings import Settings
+
+from conftest import SAMPLE_PERIODS, SAMPLE_SEED, make_settings
 
 pytestmark = pytest.mark.e2e
 
@@ -278,3 +283,41 @@ def test_ec2_unit_costs_reconcile_to_the_line_items(build_db, answer_key):
         assert mart_nh == pytest.approx(line_nh, rel=1e-9), period
         assert line_cost > 0 and line_vcpu > 0
 
+
+
+# the KPI models that read line items: incremental by whole billing period
+KPI_LINE_ITEM_MODELS = ("int_kpi_instance_usage_aggregated", "int_kpi_storage_aggregated")
+
+
+def tracker_rows(settings, where: str) -> list[tuple]:
+    con = duckdb.connect(str(settings.build_db), read_only=True)
+    try:
+        return con.execute(f"select * from marts.fct_kpi_tracker where {where} order by all").fetchall()
+    finally:
+        con.close()
+
+
+def test_a_redelivery_rebuilds_only_its_period_and_leaves_the_other_periods_kpis(built, copy_of_exports, tmp_path):
+    """Re-delivering the last period re-reads the line items of that period only (the KPI
+    aggregates are incremental; first-seen snapshot ages and seed joins are derived downstream
+    from the aggregates), and the tracker of every other period does not move."""
+    settings = make_settings(tmp_path / "work", copy_of_exports)
+    settings.build_db.parent.mkdir(parents=True)
+    shutil.copy(built.build_db, settings.build_db)
+    period = SAMPLE_PERIODS[-1]
+    others = f"billing_period != '{period}'"
+    before = tracker_rows(settings, others)
+    assert before
+
+    redeliver(copy_of_exports, period=period, seed=SAMPLE_SEED, revision=1)
+    result = run_dbt(settings, "run", "--select", "+fct_kpi_tracker", "+fct_unit_costs", capture=True)
+    for model in KPI_LINE_ITEM_MODELS:
+        rebuilt = re.findall(rf"{model}: rebuilding billing period\(s\) (.*)", result.stdout)
+        assert [line.strip() for line in rebuilt] == [period], (model, rebuilt)
+    assert tracker_rows(settings, others) == before
+    assert tracker_rows(settings, f"billing_period = '{period}'")
+
+    # nothing re-delivered: nothing re-read
+    idle = run_dbt(settings, "run", "--select", *KPI_LINE_ITEM_MODELS, capture=True)
+    for model in KPI_LINE_ITEM_MODELS:
+        assert f"{model}: rebuilding billing period(s) none" in idle.stdout, model

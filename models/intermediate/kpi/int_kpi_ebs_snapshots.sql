@@ -12,14 +12,16 @@
     * a snapshot already billed in the first hour of the CUR history existed before it: its true
       age is unknown (the first-seen age is a lower bound) until the history is a year long.
       `is_first_seen_at_history_start` flags it, so readers can see how much cost that concerns.
--#}
-with snapshot_lines as (
 
-    select * from {{ ref('int_line_items_amortized') }}
-    where
-        product_code = 'AmazonEC2'
-        and line_item_type like '%Usage%'
-        and usage_type like '%EBS:Snapshot%'
+    Reads no line items: the incremental int_kpi_storage_aggregated keeps, per snapshot and
+    period, the cost and the first usage start within the period; the first-seen time over all
+    history is the minimum of those, so a newly delivered period re-reads only its own lines and
+    this small table re-derives every period's age.
+-#}
+with snapshots as (
+
+    select * from {{ ref('int_kpi_storage_aggregated') }}
+    where storage_kind = 'ebs_snapshot'
 
 ),
 
@@ -39,32 +41,15 @@ history as (
 
 ),
 
--- first seen over all history (every period, not only those built): min usage start per snapshot
+-- first seen over all history (every period built): the earliest usage start per snapshot
 first_seen as (
 
     select
         resource_id,
-        min(usage_start_at) as first_seen_at
-    from snapshot_lines
+        min(first_usage_start_at) as first_seen_at
+    from snapshots
     where resource_id is not null
     group by resource_id
-
-),
-
-classified as (
-
-    select
-        billing_period,
-        payer_account_id,
-        usage_account_id,
-        region,
-        resource_id,
-        -- the EBS Snapshots Archive tier (usage type ...EBS:SnapshotArchive...)
-        coalesce(usage_type like '%SnapshotArchive%', false) as is_archive,
-        usage_amount,
-        unblended_cost,
-        amortized_cost
-    from snapshot_lines
 
 ),
 
@@ -77,11 +62,11 @@ monthly as (
         region,
         resource_id,
         is_archive,
-        count(*) as line_item_count,
+        sum(line_item_count) as line_item_count,
         sum(usage_amount) as storage_gb_month,
         sum(unblended_cost) as unblended_cost,
         sum(amortized_cost) as amortized_cost
-    from classified
+    from snapshots
     group by
         billing_period,
         payer_account_id,

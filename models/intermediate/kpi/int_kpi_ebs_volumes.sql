@@ -10,43 +10,14 @@
     above 150 GB. Here size = the largest line's GB-months scaled to a whole month, and the added
     IOPS and throughput are scaled back by the share of the month the volume existed. A volume
     whose modelled gp3 cost exceeds its gp2 cost saves 0 (nobody would migrate it).
+
+    Reads no line items: the volume rows of the incremental int_kpi_storage_aggregated (one row
+    per volume and charge kind and period) are pivoted here.
 -#}
-with line_items as (
+with storage as (
 
-    select * from {{ ref('int_line_items_amortized') }}
-    where
-        product_code = 'AmazonEC2'
-        and line_item_type = 'Usage'
-        and volume_api_name is not null
-        and usage_type like '%EBS%'
-        and usage_type not like '%Snap%'
-
-),
-
-volume_lines as (
-
-    select
-        billing_period,
-        payer_account_id,
-        usage_account_id,
-        region,
-        resource_id,
-        volume_api_name,
-        case
-            when pricing_unit in ('GB-Mo', 'GB-month') and usage_type like '%EBS:VolumeUsage%' then 'storage'
-            when pricing_unit = 'IOPS-Mo' and usage_type like '%IOPS%' then 'iops'
-            when pricing_unit = 'GiBps-mo' and usage_type like '%Throughput%' then 'throughput'
-            else 'other'
-        end as charge_kind,
-        usage_amount,
-        amortized_cost,
-        {{ dbt.datediff('usage_start_at', 'usage_end_at', 'hour') }} as line_hours,
-        {{ dbt.datediff(
-            kpi_period_start('billing_period'),
-            dbt.dateadd('month', 1, kpi_period_start('billing_period')),
-            'hour'
-        ) }} as period_hours
-    from line_items
+    select * from {{ ref('int_kpi_storage_aggregated') }}
+    where storage_kind = 'ebs_volume'
 
 ),
 
@@ -59,27 +30,19 @@ volumes as (
         region,
         resource_id,
         volume_api_name,
-        count(*) as line_item_count,
+        sum(line_item_count) as line_item_count,
         sum(case when charge_kind = 'storage' then usage_amount else 0 end) as storage_gb_month,
         sum(case when charge_kind = 'iops' then usage_amount else 0 end) as iops_month,
         sum(case when charge_kind = 'throughput' then usage_amount else 0 end) as throughput_gibps_month,
         -- the provisioned size: a storage line's GB-months scaled to the whole month (rounded:
         -- the CUR's prorated GB-months carry float noise)
-        round(
-            max(
-                case
-                    when charge_kind = 'storage' and line_hours > 0
-                        then usage_amount * period_hours / line_hours
-                end
-            ),
-            3
-        ) as size_gb,
+        round(max(case when charge_kind = 'storage' then max_monthly_gb end), 3) as size_gb,
         sum(case when charge_kind = 'storage' then amortized_cost else 0 end) as storage_cost,
         sum(case when charge_kind = 'iops' then amortized_cost else 0 end) as iops_cost,
         sum(case when charge_kind = 'throughput' then amortized_cost else 0 end) as throughput_cost,
         sum(case when charge_kind = 'other' then amortized_cost else 0 end) as other_cost,
         sum(amortized_cost) as amortized_cost
-    from volume_lines
+    from storage
     group by
         billing_period,
         payer_account_id,

@@ -1,16 +1,20 @@
 {{ config(materialized='table') }}
 {#-
-    The KPI instance scope of cost_logic.md §1.1 (macros/kpi/kpi_rules.sql), classified and
-    aggregated in one pass over the costed line items: one row per billing period, payer, usage
-    account, region and every attribute a KPI filters on (workload, purchase option, Savings Plan
-    offering, instance family, processor, generation, engine, licence, eligibility flags).
-    Materialised because it is small (thousands of rows a month) and the tracker and the unit
-    costs read it many times.
--#}
-with line_items as (
+    The KPI instance scope of cost_logic.md §1.1 (macros/kpi/kpi_rules.sql), classified for the
+    KPIs: one row per billing period, payer, usage account, region and every attribute a KPI
+    filters on (workload, purchase option, Savings Plan offering, instance family, processor,
+    generation, engine, licence, eligibility flags).
 
-    select * from {{ ref('int_line_items_amortized') }}
-    where {{ kpi_instance_scope() }}
+    Reads no line items: the incremental int_kpi_instance_usage_aggregated holds the scope
+    aggregated per billing period on the CUR's own attributes; the seeds (instance family
+    mapping, commit service groups) and the Savings Plan offerings are joined here, on that small
+    aggregate, so a seed change re-classifies every period on the next build. Materialised
+    because it is small (thousands of rows a month) and the tracker and the unit costs read it
+    many times.
+-#}
+with usage_aggregated as (
+
+    select * from {{ ref('int_kpi_instance_usage_aggregated') }}
 
 ),
 
@@ -41,103 +45,70 @@ savings_plan_offerings as (
 
 ),
 
--- the family is the first segment of the instance type, the second for prefixed types
--- (db.r6g.large, cache.r6g.large, ml.m5.large); OpenSearch's r6g.large.search keeps the first
-with_family as (
-
-    select
-        line_items.*,
-        case
-            when {{ dbt.split_part('line_items.instance_type', "'.'", 1) }} in ('db', 'cache', 'ml')
-                then lower({{ dbt.split_part('line_items.instance_type', "'.'", 2) }})
-            else lower({{ dbt.split_part('line_items.instance_type', "'.'", 1) }})
-        end as instance_family_code,
-        coalesce(lower(line_items.operating_system) like '%windows%', false) as is_windows,
-        coalesce(line_items.database_engine in {{ kpi_open_source_database_engines() }}, false) as is_open_source_engine,
-        line_items.line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage') as is_usage
-    from line_items
-
-),
-
 classified as (
 
     select
-        with_family.billing_period,
-        with_family.payer_account_id,
-        with_family.usage_account_id,
-        with_family.region,
-        with_family.product_code,
+        usage_aggregated.billing_period,
+        usage_aggregated.payer_account_id,
+        usage_aggregated.usage_account_id,
+        usage_aggregated.region,
+        usage_aggregated.product_code,
         -- CID's commit service group; DynamoDB counts only for provisioned capacity
         case
-            when with_family.product_code = 'AmazonDynamoDB' and with_family.operation != 'CommittedThroughput' then 'Other'
+            when usage_aggregated.is_dynamodb_on_demand_capacity then 'Other'
             else coalesce(service_categories.commit_service_group, 'Other')
         end as commit_service_group,
-        case
-            when with_family.line_item_type in ('RIFee', 'SavingsPlanRecurringFee') then 'commitment_fee'
-            when with_family.product_code = 'AmazonEC2' then 'ec2_instance'
-            when with_family.product_code = 'AmazonRDS' then 'rds_instance'
-            when with_family.product_code = 'AmazonElastiCache' then 'elasticache_node'
-            when with_family.product_code = 'AmazonES' then 'opensearch_instance'
-            when with_family.product_code = 'AmazonRedshift' then 'redshift_node'
-            when with_family.product_code = 'AmazonSageMaker' then 'sagemaker_instance'
-            when with_family.product_code = 'AmazonDynamoDB' then 'dynamodb_capacity'
-            when with_family.product_code = 'AWSLambda' then 'lambda_compute'
-            when with_family.usage_type like '%Fargate%' then 'fargate_compute'
-            else 'other'
-        end as workload,
-        with_family.line_item_type,
-        with_family.is_usage,
-        with_family.purchase_option,
+        usage_aggregated.workload,
+        usage_aggregated.line_item_type,
+        usage_aggregated.is_usage,
+        usage_aggregated.purchase_option,
         savings_plan_offerings.savings_plan_offering_type,
-        with_family.is_commitment_eligible,
-        with_family.instance_family_code as instance_family,
-        -- the CUR's physical processor first, then the family seed (ElastiCache and OpenSearch
-        -- carry no processor; the seed also knows 8th-generation families CID's '6g/7g/4g'
-        -- substring test misses), then Lambda and Fargate usage types
+        usage_aggregated.is_commitment_eligible,
+        usage_aggregated.instance_family,
+        -- the CUR's physical processor first (Graviton, AMD; Arm Lambda and Fargate usage types),
+        -- then the family seed (ElastiCache and OpenSearch carry no processor; the seed also
+        -- knows 8th-generation families CID's '6g/7g/4g' substring test misses), then an Intel
+        -- physical processor
         case
-            when with_family.physical_processor like '%Graviton%' then 'Graviton'
-            when with_family.physical_processor like '%AMD%' then 'AMD'
-            when with_family.product_code = 'AWSLambda' and with_family.usage_type like '%ARM%' then 'Graviton'
-            when with_family.usage_type like '%Fargate%' and with_family.usage_type like '%ARM%' then 'Graviton'
+            when usage_aggregated.cur_processor in ('Graviton', 'AMD') then usage_aggregated.cur_processor
             when instance_families.processor is not null then instance_families.processor
-            when with_family.physical_processor like '%Intel%' then 'Intel'
+            when usage_aggregated.cur_processor = 'Intel' then 'Intel'
             else 'Other'
         end as processor,
         -- the seed first (AWS's current/previous-generation designation), then the CUR's attribute
-        coalesce(
-            instance_families.generation,
-            case with_family.current_generation when 'Yes' then 'Current' when 'No' then 'Previous' end,
-            'Unknown'
-        ) as generation,
-        with_family.is_windows,
-        with_family.database_engine,
-        with_family.is_open_source_engine,
-        with_family.license_model,
+        coalesce(instance_families.generation, usage_aggregated.cur_generation, 'Unknown') as generation,
+        usage_aggregated.is_windows,
+        usage_aggregated.database_engine,
+        usage_aggregated.is_open_source_engine,
+        usage_aggregated.license_model,
         instance_families.latest_intel,
         instance_families.latest_amd,
         -- a Graviton target only where the workload can run on it (cost_logic.md §1.1)
         case
-            when with_family.product_code = 'AmazonEC2' and not with_family.is_windows then instance_families.latest_graviton
-            when with_family.product_code = 'AmazonRDS' and with_family.is_open_source_engine then instance_families.latest_graviton
-            when with_family.product_code in ('AmazonElastiCache', 'AmazonES') then instance_families.latest_graviton
+            when usage_aggregated.product_code = 'AmazonEC2' and not usage_aggregated.is_windows
+                then instance_families.latest_graviton
+            when usage_aggregated.product_code = 'AmazonRDS' and usage_aggregated.is_open_source_engine
+                then instance_families.latest_graviton
+            when usage_aggregated.product_code in ('AmazonElastiCache', 'AmazonES') then instance_families.latest_graviton
         end as latest_graviton,
         instance_families.previous_intel,
-        with_family.usage_amount,
-        with_family.normalized_usage_amount,
-        case when with_family.is_usage then with_family.usage_amount * with_family.vcpu_count end as vcpu_hours,
-        with_family.unblended_cost,
-        with_family.amortized_cost,
-        with_family.public_on_demand_cost,
-        with_family.on_demand_equivalent_cost
-    from with_family
+        usage_aggregated.line_item_count,
+        usage_aggregated.usage_amount,
+        usage_aggregated.normalized_usage_amount,
+        usage_aggregated.vcpu_hours,
+        usage_aggregated.unblended_cost,
+        usage_aggregated.amortized_cost,
+        usage_aggregated.public_on_demand_cost,
+        usage_aggregated.on_demand_equivalent_cost
+    from usage_aggregated
     left join instance_families
         on
-            with_family.product_code = instance_families.product_code
-            and with_family.instance_family_code = instance_families.family
+            usage_aggregated.product_code = instance_families.product_code
+            and usage_aggregated.instance_family = instance_families.family
     left join service_categories
-        on with_family.product_code = service_categories.product_code
+        on usage_aggregated.product_code = service_categories.product_code
     left join savings_plan_offerings
-        on with_family.commitment_arn = savings_plan_offerings.savings_plan_arn
+        on usage_aggregated.savings_plan_arn = savings_plan_offerings.savings_plan_arn
 
 ),
 
@@ -215,7 +186,7 @@ aggregated as (
         is_flexible_usage,
         is_graviton_eligible,
         is_amd_eligible,
-        count(*) as line_item_count,
+        sum(line_item_count) as line_item_count,
         sum(usage_amount) as usage_amount,
         sum(normalized_usage_amount) as normalized_usage_amount,
         sum(vcpu_hours) as vcpu_hours,

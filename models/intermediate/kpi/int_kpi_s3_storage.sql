@@ -6,60 +6,14 @@
     GB-Mo line whose operation is a storage operation; its class comes from the product's volume
     type, with Intelligent-Tiering recognised by its operation. Unlike CID, lines without a
     resource id are kept (an export without resource ids would otherwise have no S3 KPI).
+
+    Reads no line items: the S3 rows of the incremental int_kpi_storage_aggregated, which already
+    has this grain.
 -#}
-with line_items as (
+with storage as (
 
-    select * from {{ ref('int_line_items_amortized') }}
-    where
-        (product_code like '%AmazonS3%' or product_code like '%AmazonGlacier%')
-        and line_item_type like '%Usage%'
-
-),
-
-classified as (
-
-    select
-        billing_period,
-        payer_account_id,
-        usage_account_id,
-        region,
-        product_code,
-        case
-            when pricing_unit = 'GB-Mo' and operation like '%Storage%' then 'storage'
-            when usage_type like '%Requests%' then 'requests'
-            when usage_type like '%Retrieval%' then 'retrieval'
-            else 'other'
-        end as charge_kind,
-        operation,
-        volume_type,
-        usage_amount,
-        unblended_cost,
-        amortized_cost
-    from line_items
-
-),
-
-with_class as (
-
-    select
-        billing_period,
-        payer_account_id,
-        usage_account_id,
-        region,
-        product_code,
-        charge_kind,
-        case
-            when charge_kind != 'storage' then null
-            when operation like '%IntelligentTiering%' then 'Intelligent-Tiering'
-            when volume_type like '%Instant%' then 'Glacier Instant Retrieval'
-            when volume_type = 'Glacier Deep Archive' then 'Glacier Deep Archive'
-            when volume_type = 'Amazon Glacier' or product_code like '%AmazonGlacier%' then 'Glacier Flexible Retrieval'
-            else coalesce(volume_type, 'Unknown')
-        end as storage_class,
-        usage_amount,
-        unblended_cost,
-        amortized_cost
-    from classified
+    select * from {{ ref('int_kpi_storage_aggregated') }}
+    where storage_kind = 's3'
 
 ),
 
@@ -73,12 +27,12 @@ final as (
         product_code,
         charge_kind,
         storage_class,
-        count(*) as line_item_count,
+        sum(line_item_count) as line_item_count,
         sum(case when charge_kind = 'storage' then usage_amount else 0 end) as storage_gb_month,
         sum(usage_amount) as usage_amount,
         sum(unblended_cost) as unblended_cost,
         sum(amortized_cost) as amortized_cost
-    from with_class
+    from storage
     group by
         billing_period,
         payer_account_id,
