@@ -20,6 +20,7 @@ SPEND = "select date_trunc('month', usage_date) as month, {} as value from marts
 UTILIZATION = "select billing_period_start_date as month, {} as value from marts.fct_commitment_utilization group by 1"
 COVERAGE = "select billing_period_start_date as month, {} as value from marts.fct_commitment_coverage group by 1"
 SAVINGS = "select billing_period_start_date as month, {} as value from marts.fct_savings_summary group by 1"
+KPI = "select billing_period_start_date as month, {} as value from marts.fct_kpi_tracker {} group by 1"
 
 # every metric of models/semantic/_metrics.yml, as a direct query of its mart
 MART_QUERIES = {
@@ -46,6 +47,14 @@ MART_QUERIES = {
     "spot_coverage": COVERAGE.format("sum(spot_cost) / sum(eligible_cost)"),
     "on_demand_coverage": COVERAGE.format("sum(on_demand_cost) / sum(eligible_cost)"),
     "spot_savings": COVERAGE.format("sum(spot_savings)"),
+    "kpi_numerator": KPI.format("sum(numerator)", ""),
+    "kpi_denominator": KPI.format("sum(denominator)", ""),
+    "kpi_coverage": KPI.format("sum(numerator) / sum(denominator)", ""),
+    "kpi_goal_savings": KPI.format("sum(goal_savings)", ""),
+    "ec2_graviton_adoption": KPI.format("sum(numerator) / sum(denominator)", "where kpi_id = 'ec2_graviton_adoption'"),
+    "ec2_spot_coverage": KPI.format("sum(numerator) / sum(denominator)", "where kpi_id = 'ec2_spot_coverage'"),
+    "compute_on_demand_share": KPI.format("sum(numerator) / sum(denominator)", "where kpi_id = 'compute_ondemand_coverage'"),
+    "ebs_gp3_share": KPI.format("sum(numerator) / sum(denominator)", "where kpi_id = 'ebs_gp3_share'"),
 }
 
 

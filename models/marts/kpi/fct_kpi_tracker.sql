@@ -299,7 +299,8 @@ final as (
         unioned.goal,
         cast({{ kpi_goal_status('unioned.direction', 'unioned.goal', 'unioned.coverage') }} as varchar) as goal_status,
         unioned.potential_savings,
-        unioned.goal_savings
+        unioned.goal_savings,
+        cast(unioned.billing_period || '-01' as date) as billing_period_start_date
     from unioned
     inner join definitions
         on unioned.kpi_id = definitions.kpi_id
