@@ -28,6 +28,7 @@ from infralyzer.api.errors import ApiError
 from infralyzer.publish import SnapshotHandle
 
 TIME_GRAINS = ("day", "week", "month", "quarter", "year")
+MAX_METRICS = 50  # metrics in one query: every metric of the layer fits, a runaway list does not
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _MF_LOCK = threading.Lock()  # MetricFlow's id generator is process-global: one explain at a time
 
@@ -53,7 +54,7 @@ class Filter(BaseModel):
 
 
 class MetricQuery(BaseModel):
-    metrics: list[str] = Field(min_length=1, max_length=30, description="Metric names (GET /metrics).",
+    metrics: list[str] = Field(min_length=1, max_length=MAX_METRICS, description="Metric names (GET /metrics).",
                                examples=[["effective_cost", "commitment_coverage"]])
     group_by: list[str] = Field(default_factory=list, max_length=10,
                                 description="Dimensions, e.g. metric_time__month, account__account_name, "

@@ -12,7 +12,7 @@ from infralyzer.api.common import FormatParam, split_values
 from infralyzer.api.deps import Context, QueryContext
 from infralyzer.api.errors import ApiError
 from infralyzer.api.formats import TABULAR_RESPONSES, freshness, negotiate, render
-from infralyzer.api.metrics import MetricQuery, parse_generated
+from infralyzer.api.metrics import MAX_METRICS, MetricQuery, parse_generated
 from infralyzer.api.scope import resolve_tables
 
 router = APIRouter(prefix="/metrics", tags=["metrics"])
@@ -79,7 +79,7 @@ def query_metrics_post(ctx: Context, request: Request,
 def query_metrics_get(
     ctx: Context, request: Request,
     metrics: Annotated[list[str], Query(description="Metric names; repeat or comma-separate.",
-                                        openapi_examples={"one": {"value": ["effective_cost"]}}, max_length=30)],
+                                        openapi_examples={"one": {"value": ["effective_cost"]}}, max_length=MAX_METRICS)],
     group_by: Annotated[list[str] | None, Query(description="Dimensions, e.g. metric_time__month.",
                                                 openapi_examples={"month": {"value": ["metric_time__month"]}},
                                                 max_length=10)] = None,
