@@ -27,7 +27,6 @@ import re
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from datetime import datetime

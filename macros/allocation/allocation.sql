@@ -17,3 +17,14 @@
     'unallocated'
 {%- endmacro %}
 
+
+{#- The alias seed keyed for lookup: one canonical value per dimension and raw value, matched
+    case- and space-insensitively. -#}
+{% macro canonical_value_aliases() -%}
+    select
+        dimension,
+        lower(trim(raw_value)) as raw_value_key,
+        max(canonical_value) as canonical_value
+    from {{ ref('allocation_value_aliases') }}
+    group by dimension, lower(trim(raw_value))
+{%- endmacro %}

@@ -53,3 +53,13 @@ def copy_of_exports(sample_exports: Path, tmp_path: Path) -> Path:
     target = tmp_path / "exports"
     shutil.copytree(sample_exports, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def amortization_rule(built: Settings, tmp_path_factory: pytest.TempPathFactory):
+    """The compiled `int_line_items_amortized`, reading given rows (amortization_harness), and the
+    DuckDB evaluator holding them: one dbt compile for the session's rule tests."""
+    from amortization_harness import LineItemEvaluator, compile_model_sql, parse_with_given_input
+
+    tree = parse_with_given_input(compile_model_sql(built, tmp_path_factory.mktemp("compiled")))
+    return tree, LineItemEvaluator(built.build_db)

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from sqlglot import exp
 
-from amortization_harness import LineItemEvaluator, compile_model_sql, differences, parse_with_given_input
+from amortization_harness import LineItemEvaluator, differences
 
 pytestmark = pytest.mark.e2e
 
@@ -31,16 +31,6 @@ def unit_tests() -> list[dict]:
     tests = [t for t in yaml.safe_load(UNIT_TESTS.read_text())["unit_tests"] if t["model"] == "int_line_items_amortized"]
     assert len(tests) >= 2
     return tests
-
-
-@pytest.fixture(scope="module")
-def rule_sql(built, tmp_path_factory) -> str:
-    return compile_model_sql(built, tmp_path_factory.mktemp("compiled"))
-
-
-@pytest.fixture(scope="module")
-def evaluator(built) -> LineItemEvaluator:
-    return LineItemEvaluator(built.build_db)
 
 
 def failures(evaluator: LineItemEvaluator, tree: exp.Expression, unit_tests: list[dict]) -> list[str]:
@@ -140,12 +130,13 @@ def mutants(tree: exp.Expression) -> Iterator[Mutant]:
     yield "split-cost child filter removed", drop_split_filter
 
 
-def test_unit_tests_pass_on_the_compiled_rule(rule_sql, evaluator, unit_tests):
-    assert failures(evaluator, parse_with_given_input(rule_sql), unit_tests) == []
+def test_unit_tests_pass_on_the_compiled_rule(amortization_rule, unit_tests):
+    tree, evaluator = amortization_rule
+    assert failures(evaluator, tree, unit_tests) == []
 
 
-def test_every_mutant_of_the_rule_fails_a_unit_test(rule_sql, evaluator, unit_tests):
-    original = parse_with_given_input(rule_sql)
+def test_every_mutant_of_the_rule_fails_a_unit_test(amortization_rule, unit_tests):
+    original, evaluator = amortization_rule
     survivors, count = [], 0
     for label, mutate in mutants(original):
         tree = original.copy()

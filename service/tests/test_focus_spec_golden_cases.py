@@ -28,8 +28,6 @@ from pathlib import Path
 
 import pytest
 
-from amortization_harness import LineItemEvaluator, compile_model_sql, parse_with_given_input
-
 pytestmark = pytest.mark.e2e
 
 EXAMPLES = Path(__file__).parent / "data" / "focus_spec_examples"
@@ -104,9 +102,8 @@ def as_cur_line_items(focus: list[dict]) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def amortize(built, tmp_path_factory):
-    tree = parse_with_given_input(compile_model_sql(built, tmp_path_factory.mktemp("compiled")))
-    evaluator = LineItemEvaluator(built.build_db)
+def amortize(amortization_rule):
+    tree, evaluator = amortization_rule
 
     def run(items: list[dict]) -> dict[str, dict]:
         evaluator.load(items)

@@ -42,12 +42,7 @@ tag_keys as (
 
 aliases as (
 
-    select
-        dimension,
-        lower(trim(raw_value)) as raw_value_key,
-        max(canonical_value) as canonical_value
-    from {{ ref('allocation_value_aliases') }}
-    group by dimension, lower(trim(raw_value))
+    {{ canonical_value_aliases() }}
 
 ),
 

@@ -29,12 +29,7 @@ required_tags as (
 
 aliases as (
 
-    select
-        dimension,
-        lower(trim(raw_value)) as raw_value_key,
-        max(canonical_value) as canonical_value
-    from {{ ref('allocation_value_aliases') }}
-    group by dimension, lower(trim(raw_value))
+    {{ canonical_value_aliases() }}
 
 ),
 

@@ -12,6 +12,35 @@
     because it is small (thousands of rows a month) and the tracker and the unit costs read it
     many times.
 -#}
+{#- the grain of the aggregation below: selected and grouped by -#}
+{%- set grain = [
+    'billing_period',
+    'payer_account_id',
+    'usage_account_id',
+    'region',
+    'product_code',
+    'commit_service_group',
+    'workload',
+    'line_item_type',
+    'is_usage',
+    'purchase_option',
+    'savings_plan_offering_type',
+    'is_commitment_eligible',
+    'instance_family',
+    'processor',
+    'generation',
+    'is_windows',
+    'database_engine',
+    'is_open_source_engine',
+    'license_model',
+    'latest_intel',
+    'latest_amd',
+    'latest_graviton',
+    'previous_intel',
+    'is_flexible_usage',
+    'is_graviton_eligible',
+    'is_amd_eligible',
+] -%}
 with usage_aggregated as (
 
     select * from {{ ref('int_kpi_instance_usage_aggregated') }}
@@ -160,32 +189,9 @@ eligibility as (
 aggregated as (
 
     select
-        billing_period,
-        payer_account_id,
-        usage_account_id,
-        region,
-        product_code,
-        commit_service_group,
-        workload,
-        line_item_type,
-        is_usage,
-        purchase_option,
-        savings_plan_offering_type,
-        is_commitment_eligible,
-        instance_family,
-        processor,
-        generation,
-        is_windows,
-        database_engine,
-        is_open_source_engine,
-        license_model,
-        latest_intel,
-        latest_amd,
-        latest_graviton,
-        previous_intel,
-        is_flexible_usage,
-        is_graviton_eligible,
-        is_amd_eligible,
+        {%- for column in grain %}
+        {{ column }},
+        {%- endfor %}
         sum(line_item_count) as line_item_count,
         sum(usage_amount) as usage_amount,
         sum(normalized_usage_amount) as normalized_usage_amount,
@@ -195,33 +201,7 @@ aggregated as (
         sum(public_on_demand_cost) as public_on_demand_cost,
         sum(on_demand_equivalent_cost) as on_demand_equivalent_cost
     from eligibility
-    group by
-        billing_period,
-        payer_account_id,
-        usage_account_id,
-        region,
-        product_code,
-        commit_service_group,
-        workload,
-        line_item_type,
-        is_usage,
-        purchase_option,
-        savings_plan_offering_type,
-        is_commitment_eligible,
-        instance_family,
-        processor,
-        generation,
-        is_windows,
-        database_engine,
-        is_open_source_engine,
-        license_model,
-        latest_intel,
-        latest_amd,
-        latest_graviton,
-        previous_intel,
-        is_flexible_usage,
-        is_graviton_eligible,
-        is_amd_eligible
+    group by {{ grain | join(', ') }}
 
 )
 

@@ -19,6 +19,28 @@
     offerings are joined downstream on this small aggregate (int_kpi_instance_usage), so changing
     a seed re-classifies every period on the next build without re-reading line items.
 -#}
+{#- the grain of the aggregation below: selected and grouped by -#}
+{%- set grain = [
+    'billing_period',
+    'payer_account_id',
+    'usage_account_id',
+    'region',
+    'product_code',
+    'is_dynamodb_on_demand_capacity',
+    'workload',
+    'line_item_type',
+    'is_usage',
+    'purchase_option',
+    'savings_plan_arn',
+    'is_commitment_eligible',
+    'instance_family',
+    'cur_processor',
+    'cur_generation',
+    'is_windows',
+    'database_engine',
+    'is_open_source_engine',
+    'license_model',
+] -%}
 with line_items as (
 
     select * from {{ ref('int_line_items_amortized') }}
@@ -102,25 +124,9 @@ classified as (
 aggregated as (
 
     select
-        billing_period,
-        payer_account_id,
-        usage_account_id,
-        region,
-        product_code,
-        is_dynamodb_on_demand_capacity,
-        workload,
-        line_item_type,
-        is_usage,
-        purchase_option,
-        savings_plan_arn,
-        is_commitment_eligible,
-        instance_family,
-        cur_processor,
-        cur_generation,
-        is_windows,
-        database_engine,
-        is_open_source_engine,
-        license_model,
+        {%- for column in grain %}
+        {{ column }},
+        {%- endfor %}
         count(*) as line_item_count,
         sum(usage_amount) as usage_amount,
         sum(normalized_usage_amount) as normalized_usage_amount,
@@ -130,26 +136,7 @@ aggregated as (
         sum(public_on_demand_cost) as public_on_demand_cost,
         sum(on_demand_equivalent_cost) as on_demand_equivalent_cost
     from classified
-    group by
-        billing_period,
-        payer_account_id,
-        usage_account_id,
-        region,
-        product_code,
-        is_dynamodb_on_demand_capacity,
-        workload,
-        line_item_type,
-        is_usage,
-        purchase_option,
-        savings_plan_arn,
-        is_commitment_eligible,
-        instance_family,
-        cur_processor,
-        cur_generation,
-        is_windows,
-        database_engine,
-        is_open_source_engine,
-        license_model
+    group by {{ grain | join(', ') }}
 
 ),
 

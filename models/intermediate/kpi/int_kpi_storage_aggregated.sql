@@ -26,6 +26,20 @@
     over all history is the minimum of these, taken downstream, so a new period never forces a
     re-read of the others). No seed is read.
 -#}
+{#- the grain of the aggregation below: selected and grouped by -#}
+{%- set grain = [
+    'billing_period',
+    'payer_account_id',
+    'usage_account_id',
+    'region',
+    'product_code',
+    'storage_kind',
+    'resource_id',
+    'volume_api_name',
+    'charge_kind',
+    'storage_class',
+    'is_archive',
+] -%}
 with line_items as (
 
     select * from {{ ref('int_line_items_amortized') }}
@@ -149,17 +163,9 @@ with_class as (
 aggregated as (
 
     select
-        billing_period,
-        payer_account_id,
-        usage_account_id,
-        region,
-        product_code,
-        storage_kind,
-        resource_id,
-        volume_api_name,
-        charge_kind,
-        storage_class,
-        is_archive,
+        {%- for column in grain %}
+        {{ column }},
+        {%- endfor %}
         count(*) as line_item_count,
         sum(usage_amount) as usage_amount,
         sum(unblended_cost) as unblended_cost,
@@ -167,18 +173,7 @@ aggregated as (
         max(monthly_gb) as max_monthly_gb,
         min(usage_start_at) as first_usage_start_at
     from with_class
-    group by
-        billing_period,
-        payer_account_id,
-        usage_account_id,
-        region,
-        product_code,
-        storage_kind,
-        resource_id,
-        volume_api_name,
-        charge_kind,
-        storage_class,
-        is_archive
+    group by {{ grain | join(', ') }}
 
 ),
 

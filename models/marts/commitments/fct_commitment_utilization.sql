@@ -11,6 +11,8 @@
     The *_net_* twins use net amortised cost (after negotiated discounts). For Savings Plans the
     fee lines' own commitment columns are kept beside, so a test can cross-check them.
 -#}
+{%- set is_covered_usage = "line_item_type in ('DiscountedUsage', 'SavingsPlanCoveredUsage')" -%}
+{%- set is_fee_line = "line_item_type in ('RIFee', 'SavingsPlanRecurringFee')" -%}
 with charges as (
 
     select * from {{ ref('int_commitment_charges') }}
@@ -26,19 +28,19 @@ by_commitment as (
         max(commitment_type) as commitment_type,
         max(offering) as offering,
         max(payment_option) as payment_option,
-        sum(case when line_item_type in ('DiscountedUsage', 'SavingsPlanCoveredUsage') then amortized_cost else 0 end)
+        sum(case when {{ is_covered_usage }} then amortized_cost else 0 end)
             as used_commitment,
-        sum(case when line_item_type in ('RIFee', 'SavingsPlanRecurringFee') then amortized_cost else 0 end)
+        sum(case when {{ is_fee_line }} then amortized_cost else 0 end)
             as unused_commitment,
-        sum(case when line_item_type in ('DiscountedUsage', 'SavingsPlanCoveredUsage') then net_amortized_cost else 0 end)
+        sum(case when {{ is_covered_usage }} then net_amortized_cost else 0 end)
             as used_net_commitment,
-        sum(case when line_item_type in ('RIFee', 'SavingsPlanRecurringFee') then net_amortized_cost else 0 end)
+        sum(case when {{ is_fee_line }} then net_amortized_cost else 0 end)
             as unused_net_commitment,
-        sum(case when line_item_type in ('DiscountedUsage', 'SavingsPlanCoveredUsage') then public_on_demand_cost else 0 end)
+        sum(case when {{ is_covered_usage }} then public_on_demand_cost else 0 end)
             as covered_public_on_demand_cost,
-        sum(case when line_item_type in ('DiscountedUsage', 'SavingsPlanCoveredUsage') then usage_amount else 0 end)
+        sum(case when {{ is_covered_usage }} then usage_amount else 0 end)
             as covered_usage_amount,
-        sum(case when line_item_type in ('RIFee', 'SavingsPlanRecurringFee') then unblended_cost else 0 end)
+        sum(case when {{ is_fee_line }} then unblended_cost else 0 end)
             as recurring_fee,
         sum(case when line_item_type in ('SavingsPlanUpfrontFee', 'Fee') then unblended_cost else 0 end)
             as upfront_fee,
@@ -49,7 +51,7 @@ by_commitment as (
         sum(case when line_item_type = 'SavingsPlanRecurringFee' then savings_plan_used_commitment end)
             as savings_plan_used_commitment,
         count(distinct case
-            when line_item_type in ('DiscountedUsage', 'SavingsPlanCoveredUsage') then usage_account_id
+            when {{ is_covered_usage }} then usage_account_id
         end) as covered_account_count
     from charges
     group by billing_period, payer_account_id, commitment_arn
