@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,12 +35,42 @@ class Settings(BaseSettings):
     sql_row_limit: int = Field(10_000, ge=1, description="Rows /sql/query returns at most.")
     sql_timeout_seconds: float = Field(10.0, gt=0, description="Time limit of a /sql/query or metric query.")
     sql_max_length: int = Field(20_000, ge=100, description="Longest SQL text /sql/query accepts (characters).")
+    api_result_cache_mb: int = Field(
+        256, ge=0, description="Memory per API process for query results of the served marts version (0 = off); "
+        "a repeat of a query is answered from it until a newer version is served.")
+    api_response_cache_mb: int = Field(
+        128, ge=0, description="Memory per API process for whole answers to repeated requests (same caller scope, "
+        "path, parameters and format) on the served marts version (0 = off).")
+    build_niceness: int = Field(
+        10, ge=0, le=19, description="CPU priority given up by the dbt builds that `infralyzer` starts (Unix nice), so "
+        "a build running beside the API slows the API's answers as little as possible.")
+
+    # Where the API reads the marts. The athena_* names are the ones dbt's profile reads, so one
+    # environment configures both the build and the service.
+    backend: Literal["duckdb", "athena"] = Field(
+        "duckdb", description="duckdb: the newest published snapshot; athena: the marts in place, through Athena.")
+    schema_prefix: str = Field("", description="Prefix of the custom schemas (macros/cross_db/generate_schema_name).")
+    athena_region: str | None = Field(None, description="AWS region of Athena and Glue; default: the AWS default.")
+    athena_work_group: str = Field("primary", description="Athena workgroup; give the API a read-only one.")
+    athena_s3_staging_dir: str | None = Field(
+        None, description="S3 location of query results; default: the workgroup's output location.")
+    athena_catalog: str = Field("awsdatacatalog", description="Athena data catalog of the marts.")
+    athena_marts_database: str | None = Field(None, description="Glue database of the marts; default <prefix>marts.")
+    athena_profile: str | None = Field(None, description="AWS profile for Athena and Glue; default: the default chain.")
+    athena_catalog_ttl_seconds: float = Field(
+        300.0, gt=0, description="How long the marts' columns and freshness are cached before Athena is asked again.")
+    athena_poll_interval: float = Field(0.5, gt=0, description="Seconds between Athena query status polls.")
+    semantic_manifest: Path | None = Field(
+        None, description="MetricFlow's semantic_manifest.json for the Athena backend (DuckDB snapshots carry theirs); "
+        "default <project>/target/semantic_manifest.json.")
 
     def model_post_init(self, __context: object) -> None:
         data = self.project_dir / "data"
         self.exports_dir = Path(self.exports_dir or data / "exports").resolve()
         self.build_db = Path(self.build_db or data / "build" / "infralyzer.duckdb").resolve()
         self.publish_dir = Path(self.publish_dir or data / "publish").resolve()
+        self.athena_marts_database = self.athena_marts_database or f"{self.schema_prefix}marts"
+        self.semantic_manifest = Path(self.semantic_manifest or self.project_dir / "target" / "semantic_manifest.json")
 
     def dbt_env(self) -> dict[str, str]:
         """Environment for a dbt subprocess: absolute paths, so dbt and the service agree."""

@@ -1,4 +1,4 @@
-"""The FastAPI application: read-only, serving the newest published snapshot."""
+"""The FastAPI application: read-only, serving the newest published snapshot (or the marts on Athena)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from fastapi import Depends, FastAPI
 from infralyzer import __version__
 from infralyzer.api import errors
 from infralyzer.api.auth import KeyStore, get_principal, load_keys
+from infralyzer.api.backends import Backend, make_backend
 from infralyzer.api.metrics import SemanticLayers
+from infralyzer.api.response_cache import ResponseCache
 from infralyzer.api.routers import allocation, discounts, health, kpi, metrics, spend, sql, tables
-from infralyzer.publish import SnapshotReader
 from infralyzer.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1/finops"
@@ -37,18 +38,16 @@ formulas.
 
 
 def _warm_up(app: FastAPI) -> None:
-    """Open the newest snapshot and load its semantic layer, so the first requests do not pay for it."""
+    """Open the current marts (the newest snapshot, or the Athena catalog) and load their semantic
+    layer, so the first requests do not pay for it."""
     try:
-        acquired = app.state.reader.acquire()
-        if acquired is None:
-            return
-        cursor, handle = acquired
+        session = app.state.backend.open()
         try:
-            app.state.semantic_layers.for_snapshot(handle, cursor)
+            app.state.semantic_layers.for_session(session)
         finally:
-            handle.release(cursor)
-    except Exception:  # a warm-up never stops the service; the request that needs it reports the error
-        log.warning("warm-up failed", exc_info=True)
+            session.close()
+    except Exception as exc:  # a warm-up never stops the service; the request that needs it reports the error
+        log.warning("warm-up failed: %s", exc, exc_info=not isinstance(exc, errors.ApiError))
 
 
 @asynccontextmanager
@@ -57,15 +56,21 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
-def create_app(publish_dir: Path | None = None, settings: Settings | None = None) -> FastAPI:
+def create_app(publish_dir: Path | None = None, settings: Settings | None = None,
+               backend: Backend | None = None) -> FastAPI:
+    """The API on `backend`, by default the one `settings.backend` names (`publish_dir` overrides
+    the DuckDB backend's snapshot folder)."""
     settings = settings or get_settings()
-    publish_dir = Path(publish_dir or settings.publish_dir)
+    if publish_dir is not None:
+        settings = settings.model_copy(update={"publish_dir": Path(publish_dir).resolve()})
+    backend = backend or make_backend(settings)
     app = FastAPI(title="Infralyzer", version=__version__, description=DESCRIPTION, lifespan=_lifespan,
                   summary="Read-only FinOps marts and metrics built by dbt from AWS Data Exports.")
     for noisy in ("metricflow", "metricflow_semantics", "dbt_semantic_interfaces"):  # INFO per query plan
         logging.getLogger(noisy).setLevel(logging.WARNING)
     app.state.settings = settings
-    app.state.reader = SnapshotReader(publish_dir)
+    app.state.backend = backend
+    app.state.reader = getattr(backend, "reader", None)  # the DuckDB backend's snapshot reader
     app.state.keys = KeyStore(load_keys(settings))
     app.state.semantic_layers = SemanticLayers()
     errors.install(app)
@@ -78,5 +83,9 @@ def create_app(publish_dir: Path | None = None, settings: Settings | None = None
                     "MODE, every request is an unscoped analyst. Configure keys before exposing the API.")
     else:
         log.info("%d API key(s) configured", len(app.state.keys.keys))
-    log.info("serving snapshots from %s", publish_dir)
+    log.info("query backend: %s", backend.describe())
+    reader = app.state.reader
+    app.add_middleware(ResponseCache, prefix=API_PREFIX, keys=lambda: app.state.keys,
+                       version=reader.served_name if reader is not None else (lambda: None),
+                       max_bytes=settings.api_response_cache_mb * 1024 * 1024)
     return app

@@ -177,7 +177,7 @@ def respond(ctx: QueryContext, request: Request, fmt: Format | None, query: exp.
         has_more = table.num_rows > p.limit
         table = table.slice(0, p.limit)
         extra = {"limit": p.limit, "offset": p.offset, "has_more": has_more}
-    return render(table, negotiate(request, fmt), ctx.info, elapsed, extra)
+    return render(table, negotiate(request, fmt), ctx.info, elapsed, extra, cached=ctx.cache_hit)
 
 
 def mart_rows(ctx: QueryContext, request: Request, fmt: Format | None, table: str, f: Filters, p: Page,

@@ -1,4 +1,4 @@
-"""FastAPI dependencies: the snapshot reader, a cursor on the current snapshot, the caller."""
+"""FastAPI dependencies: a session on the backend's current marts (a DuckDB snapshot, or Athena), the caller."""
 
 from __future__ import annotations
 
@@ -16,39 +16,27 @@ from fastapi.concurrency import run_in_threadpool
 from sqlglot import exp
 
 from infralyzer.api.auth import CurrentPrincipal, Principal
-from infralyzer.api.errors import ApiError, no_snapshot
+from infralyzer.api.backends import Backend, Session, Version
+from infralyzer.api.errors import ApiError
+from infralyzer.api.result_cache import ResultCache, cache_key
 from infralyzer.api.scope import MartCatalog, resolve_tables
-from infralyzer.publish import SnapshotHandle, SnapshotInfo, SnapshotReader
+from infralyzer.publish import SnapshotHandle, SnapshotInfo
 from infralyzer.settings import Settings
 
 
-async def get_reader(request: Request) -> SnapshotReader:
-    return request.app.state.reader
+async def _open(request: Request) -> Session:
+    """The request's session on the backend's current marts; when that may do I/O (look for a newer
+    snapshot, read the Athena catalog), in a worker thread."""
+    backend: Backend = request.app.state.backend
+    return await run_in_threadpool(backend.open) if backend.open_blocks() else backend.open()
 
 
-async def get_settings_dep(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-AppSettings = Annotated[Settings, Depends(get_settings_dep)]
-
-
-async def _acquire(reader: SnapshotReader) -> tuple[duckdb.DuckDBPyConnection, SnapshotHandle]:
-    """A cursor on the current snapshot; looking for (and opening) a newer one runs in a worker thread."""
-    acquired = await run_in_threadpool(reader.acquire) if reader.check_due() else reader.acquire()
-    if acquired is None:
-        raise no_snapshot()
-    return acquired
-
-
-async def get_snapshot(
-    reader: Annotated[SnapshotReader, Depends(get_reader)],
-) -> AsyncIterator[tuple[duckdb.DuckDBPyConnection, SnapshotInfo]]:
-    cursor, handle = await _acquire(reader)
+async def get_snapshot(request: Request) -> AsyncIterator[tuple[duckdb.DuckDBPyConnection, SnapshotInfo]]:
+    session = await _open(request)
     try:
-        yield cursor, handle.info
+        yield session.cursor, session.handle.info
     finally:
-        handle.release(cursor)
+        session.close()
 
 
 Snapshot = Annotated[tuple[duckdb.DuckDBPyConnection, SnapshotInfo], Depends(get_snapshot)]
@@ -59,10 +47,12 @@ class QueryContext:
     """One request's view: a cursor on one snapshot, that snapshot's marts, and the caller."""
 
     cursor: duckdb.DuckDBPyConnection
-    handle: SnapshotHandle
+    handle: SnapshotHandle | Version
     catalog: MartCatalog
     principal: Principal
     settings: Settings
+    session: Session  # the backend's; its engine, if any, runs the queries instead of `cursor`
+    cache_hit: bool = False  # whether the last query was answered from the result cache
 
     @property
     def info(self) -> SnapshotInfo:
@@ -73,12 +63,30 @@ class QueryContext:
         """Scope and render `tree` (a sqlglot AST whose user values are `$name` placeholders),
         run it with bound `params` and a time limit, and return (rows as Arrow, elapsed ms)."""
         resolve_tables(tree, self.catalog, self.principal, allow_catalog_prefix=allow_catalog_prefix)
-        return self.run_sql(tree.sql(dialect="duckdb"), params, timeout=timeout)
+        # copy=False: the tree is built for this request only, and copying it costs more than rendering
+        return self.run_sql(tree.sql(dialect="duckdb", copy=False), params, timeout=timeout)
 
     def run_sql(self, sql: str, params: dict[str, Any] | None = None, *,
                 timeout: float | None = None) -> tuple[pa.Table, float]:
+        """Run `sql` with bound `params` (or answer a repeat from the snapshot's result cache) and
+        return (rows as Arrow, elapsed ms of this request)."""
+        started = time.perf_counter()
+        results = result_cache_of(self.handle, self.settings)
+        key = cache_key(sql, params)
+        cached = results.get(key)
+        self.cache_hit = cached is not None
+        if cached is not None:
+            return cached[0], (time.perf_counter() - started) * 1000
+        table, elapsed = self._execute(sql, params, timeout)
+        results.put(key, (table, elapsed))
+        return table, elapsed
+
+    def _execute(self, sql: str, params: dict[str, Any] | None, timeout: float | None) -> tuple[pa.Table, float]:
         timeout = timeout or self.settings.sql_timeout_seconds
         started = time.perf_counter()
+        engine = self.session.engine
+        if engine is not None:  # Athena: the same scoped SQL, transpiled, bound and time-limited there
+            return engine.run_sql(sql, params or {}, timeout), (time.perf_counter() - started) * 1000
         watch = WATCHDOG.watch(self.cursor, timeout)
         try:
             result = self.cursor.execute(sql, params or {})
@@ -151,29 +159,23 @@ class Watchdog:
 WATCHDOG = Watchdog()
 
 
-def catalog_of(handle: SnapshotHandle, cursor: duckdb.DuckDBPyConnection) -> MartCatalog:
-    catalog = handle.cache.get("catalog")
-    if catalog is None:
-        catalog = MartCatalog.load(cursor)
-        handle.cache["catalog"] = catalog
-    return catalog  # type: ignore[return-value]
+def result_cache_of(handle: SnapshotHandle | Version, settings: Settings) -> ResultCache:
+    """The marts version's result cache (created on first use; it goes away with the version)."""
+    cache = handle.cache.get("results")
+    if cache is None:
+        cache = handle.cache.setdefault("results", ResultCache(settings.api_result_cache_mb * 1024 * 1024))
+    return cache  # type: ignore[return-value]
 
 
-async def get_context(
-    request: Request,
-    principal: CurrentPrincipal,
-    reader: Annotated[SnapshotReader, Depends(get_reader)],
-) -> AsyncIterator[QueryContext]:
+async def get_context(request: Request, principal: CurrentPrincipal) -> AsyncIterator[QueryContext]:
     # async: taking a cursor is cheap, and FastAPI would otherwise spend two thread-pool hops per
     # request on a sync generator dependency
-    cursor, handle = await _acquire(reader)
+    session = await _open(request)
     try:
-        catalog = handle.cache.get("catalog")
-        if catalog is None:
-            catalog = await run_in_threadpool(catalog_of, handle, cursor)
-        yield QueryContext(cursor, handle, catalog, principal, request.app.state.settings)
+        yield QueryContext(session.cursor, session.handle, session.catalog, principal, request.app.state.settings,
+                           session)
     finally:
-        handle.release(cursor)
+        session.close()
 
 
 Context = Annotated[QueryContext, Depends(get_context)]

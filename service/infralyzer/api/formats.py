@@ -129,9 +129,12 @@ def _csv_safe(table: pa.Table) -> pa.Table:
 
 
 def render(table: pa.Table, fmt: Format, info: SnapshotInfo, elapsed_ms: float,
-           extra: dict[str, Any] | None = None) -> Response:
+           extra: dict[str, Any] | None = None, *, cached: bool = False) -> Response:
+    """The response in `fmt`. X-Infralyzer-Cache says where the answer came from: `miss` (the query
+    ran), `result-hit` (the rows came from the result cache) or, set by the response cache, `hit`."""
     meta = freshness(info)
-    snapshot_headers = {"X-Infralyzer-Snapshot": meta["snapshot"]}
+    snapshot_headers = {"X-Infralyzer-Snapshot": meta["snapshot"],
+                        "X-Infralyzer-Cache": "result-hit" if cached else "miss"}
     if fmt is Format.json:
         body = {
             "data": [_jsonable(row) for row in table.to_pylist()],
@@ -143,7 +146,7 @@ def render(table: pa.Table, fmt: Format, info: SnapshotInfo, elapsed_ms: float,
         return Response(json.dumps(body, separators=(",", ":"), default=str), media_type=MEDIA_TYPES[fmt],
                         headers=snapshot_headers)
     headers = {
-        "X-Infralyzer-Snapshot": meta["snapshot"],
+        **snapshot_headers,
         "X-Infralyzer-Built-At": meta["built_at"] or "",
         "X-Infralyzer-Newest-Billing-Period": meta["newest_billing_period"] or "",
         "X-Row-Count": str(table.num_rows),

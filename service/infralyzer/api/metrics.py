@@ -6,7 +6,9 @@ definitions always match the marts they are computed from. MetricFlow's engine i
 it is for — resolving metrics, dimensions, joins and time grains into SQL (its explain path,
 with a DuckDB renderer and no warehouse connection). The SQL names tables
 `"<build database>"."marts"."<table>"`; `resolve_tables` drops the database, checks every table is
-a published mart and applies the key's account scope, exactly as for every other query.
+a published mart and applies the key's account scope, exactly as for every other query. On the
+Athena backend the manifest is the file `INFRALYZER_SEMANTIC_MANIFEST` (dbt's target folder) and
+the scoped SQL is transpiled to Athena like every other query (infralyzer.api.backends).
 """
 
 from __future__ import annotations
@@ -19,13 +21,12 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import duckdb
 import sqlglot
 from pydantic import BaseModel, Field, field_validator
 from sqlglot import exp
 
+from infralyzer.api.backends import Session
 from infralyzer.api.errors import ApiError
-from infralyzer.publish import SnapshotHandle
 
 TIME_GRAINS = ("day", "week", "month", "quarter", "year")
 MAX_METRICS = 50  # metrics in one query: every metric of the layer fits, a runaway list does not
@@ -243,34 +244,32 @@ def _where(f: Filter) -> str:
 
 
 class SemanticLayers:
-    """One SemanticLayer per distinct manifest, found through the snapshot handle's cache."""
+    """One SemanticLayer per distinct manifest, found through the marts version's cache."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_digest: OrderedDict[str, SemanticLayer] = OrderedDict()
 
-    def for_snapshot(self, handle: SnapshotHandle, cursor: duckdb.DuckDBPyConnection) -> SemanticLayer:
-        layer = handle.cache.get("semantic_layer")
+    def for_session(self, session: Session) -> SemanticLayer:
+        """The layer of the session's marts version (its manifest: the snapshot's own, or Athena's file)."""
+        layer = session.handle.cache.get("semantic_layer")
         if layer is not None:
             return layer  # type: ignore[return-value]
-        try:
-            row = cursor.execute("select manifest_json from main.semantic_manifest").fetchone()
-        except duckdb.CatalogException:
-            row = None
-        if not row or not row[0]:
+        manifest = session.semantic_manifest()
+        if not manifest:
             raise ApiError(503, "no_semantic_layer",
-                           "The served snapshot carries no semantic manifest: rebuild with `dbt build` to publish "
+                           "The served marts come with no semantic manifest: rebuild with `dbt build` to publish "
                            "one.")
-        digest = hashlib.sha256(row[0].encode()).hexdigest()
+        digest = hashlib.sha256(manifest.encode()).hexdigest()
         with self._lock:
             layer = self._by_digest.get(digest)
         if layer is None:
-            layer = SemanticLayer.build(row[0])
+            layer = SemanticLayer.build(manifest)
             with self._lock:
                 self._by_digest[digest] = layer
                 while len(self._by_digest) > 4:
                     self._by_digest.popitem(last=False)
-        handle.cache["semantic_layer"] = layer
+        session.handle.cache["semantic_layer"] = layer
         return layer
 
 

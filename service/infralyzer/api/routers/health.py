@@ -14,7 +14,7 @@ router = APIRouter(tags=["health"])
 
 class Freshness(BaseModel):
     snapshot: str
-    built_at: datetime
+    built_at: datetime | None  # None only on Athena when Glue knows none of the marts' tables
     newest_billing_period: str | None
     table_count: int
 

@@ -25,7 +25,7 @@ class MetricsList(BaseModel):
 
 
 def _layer(ctx: QueryContext, request: Request):
-    return request.app.state.semantic_layers.for_snapshot(ctx.handle, ctx.cursor)
+    return request.app.state.semantic_layers.for_session(ctx.session)
 
 
 @router.get("", response_model=MetricsList, summary="Metrics and their dimensions, with descriptions")
@@ -51,7 +51,7 @@ def _answer(ctx: QueryContext, request: Request, query: MetricQuery, fmt, includ
     extra: dict[str, Any] = {"metrics": query.metrics, "group_by": query.group_by}
     if include_sql:
         extra["sql"] = sql
-    return render(table, negotiate(request, fmt), ctx.info, elapsed, extra)
+    return render(table, negotiate(request, fmt), ctx.info, elapsed, extra, cached=ctx.cache_hit)
 
 
 EXAMPLES = {

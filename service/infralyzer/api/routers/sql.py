@@ -55,4 +55,4 @@ def sql_query(
     table, elapsed = ctx.run_sql(guarded.sql)
     truncated = table.num_rows > row_limit
     return render(table.slice(0, row_limit), negotiate(request, fmt), ctx.info, elapsed,
-                  {"truncated": truncated, "row_limit": row_limit})
+                  {"truncated": truncated, "row_limit": row_limit}, cached=ctx.cache_hit)

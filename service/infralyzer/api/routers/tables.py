@@ -43,28 +43,14 @@ class Tables(BaseModel):
 
 
 @router.get("/tables", response_model=Tables, summary="Published marts, their columns and docs")
-def list_tables(ctx: Context) -> Tables:
-    con = ctx.cursor
-    columns = con.execute(
-        """
-        select c.table_name, c.column_name, c.data_type, d.description
-        from information_schema.columns as c
-        left join main.table_docs as d
-            on d.table_name = c.table_name and d.column_name = c.column_name
-        where c.table_schema = 'marts'
-        order by c.table_name, c.ordinal_position
-        """
-    ).fetchall()
-    table_docs = dict(
-        con.execute("select table_name, description from main.table_docs where column_name is null").fetchall()
-    )
-    counts = dict(
-        con.execute(
-            "select table_name, estimated_size from duckdb_tables() where schema_name = 'marts'"
-        ).fetchall()
-    )
+def list_tables(ctx: Context, response: Response) -> Tables:
+    meta = freshness(ctx.info)
+    # the same headers as the tabular answers, so the response cache may keep this one too
+    response.headers.update({"X-Infralyzer-Snapshot": meta["snapshot"], "X-Infralyzer-Cache": "miss"})
+    listing = ctx.session.table_listing()  # the backend's: snapshot docs, or Athena's catalog and Glue
+    table_docs, counts = listing.table_docs, listing.row_counts
     tables: dict[str, Table] = {}
-    for table_name, column_name, data_type, description in columns:
+    for table_name, column_name, data_type, description in listing.columns:
         if not ctx.catalog.visible_to(table_name, ctx.principal):
             continue
         table = tables.setdefault(
@@ -79,7 +65,7 @@ def list_tables(ctx: Context) -> Tables:
             ),
         )
         table.columns.append(Column(name=column_name, data_type=data_type, description=description))
-    return Tables(data=list(tables.values()), row_count=len(tables), freshness=Freshness(**freshness(ctx.info)))
+    return Tables(data=list(tables.values()), row_count=len(tables), freshness=Freshness(**meta))
 
 
 @router.get("/tables/{table}", summary="Rows of one published mart", responses=TABULAR_RESPONSES)

@@ -1,0 +1,142 @@
+"""Answers to repeated requests, kept per version of the marts.
+
+A published snapshot never changes, so the answer to a request depends only on the snapshot, on
+who asks (role and account scope) and on the request itself (path, query string, body, Accept).
+Dashboards ask the same questions over and over; answering a repeat from memory costs a fraction
+of a millisecond instead of routing, validation, SQL generation, the query and serialisation, and
+leaves the CPU to the other clients and to the build running beside the API.
+
+Safety:
+* The caller is authenticated here with the same key store as the endpoints; a request without a
+  valid key goes through to the endpoints (which answer 401) and is never served from memory.
+* The role and account scope are part of the key, so a scoped key never sees another scope's
+  answer, and a viewer never gets an analyst-only answer.
+* Only 200 answers computed on the version being served are kept (the response's
+  X-Infralyzer-Snapshot header must name it), so a newer snapshot is never answered from an older.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from infralyzer.api.auth import KeyStore
+from infralyzer.api.errors import ApiError
+from infralyzer.api.lru import LruCache
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+CACHE_HEADER = b"x-infralyzer-cache"
+VERSION_HEADER = b"x-infralyzer-snapshot"
+MAX_REQUEST_BODY = 64 * 1024  # larger bodies (none of the API's own) are not worth a key
+
+
+class CachedResponse:
+    __slots__ = ("status", "headers", "body")
+
+    def __init__(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        self.status, self.headers, self.body = status, headers, body
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers)
+
+
+class ResponseCache:
+    """ASGI middleware in front of the API routes under `prefix`."""
+
+    def __init__(self, app: ASGIApp, *, prefix: str, keys: Callable[[], KeyStore],
+                 version: Callable[[], str | None], max_bytes: int) -> None:
+        self.app = app
+        self.prefix = prefix
+        self.keys = keys
+        self.version = version  # the version being served, if known without blocking; else None
+        self.entries: LruCache[tuple, CachedResponse] = LruCache(max_bytes, lambda r: r.size)
+        self._entries_version: str | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (self.entries.max_bytes <= 0 or scope["type"] != "http" or scope["method"] not in ("GET", "POST")
+                or not scope["path"].startswith(self.prefix)):
+            await self.app(scope, receive, send)
+            return
+        version = self.version()
+        scope_key = self._caller(scope) if version is not None else None
+        if scope_key is None:
+            await self.app(scope, receive, send)
+            return
+        body, receive = await _read_body(receive)
+        if body is None:
+            await self.app(scope, receive, send)
+            return
+        if version != self._entries_version:  # a newer version: the older answers are dead weight
+            self.entries.clear()
+            self._entries_version = version
+        headers = dict(scope["headers"])
+        key = (version, scope_key, scope["method"], scope["path"], scope["query_string"], body,
+               headers.get(b"accept", b""))
+        cached = self.entries.get(key)
+        if cached is not None:
+            await send({"type": "http.response.start", "status": cached.status,
+                        "headers": [*cached.headers, (CACHE_HEADER, b"hit")]})
+            await send({"type": "http.response.body", "body": cached.body})
+            return
+        await self._forward_and_keep(scope, receive, send, key, version)
+
+    def _caller(self, scope: Scope) -> tuple | None:
+        """(role, sorted accounts or None) of a valid key; None when the request is not authenticated."""
+        headers = dict(scope["headers"])
+        key = headers.get(b"x-api-key", b"").decode("latin-1").strip()
+        if not key:
+            authorization = headers.get(b"authorization", b"").decode("latin-1")
+            scheme, _, credentials = authorization.partition(" ")
+            key = credentials.strip() if scheme.lower() == "bearer" else ""
+        try:
+            principal = self.keys().authenticate(key or None)
+        except ApiError:
+            return None
+        accounts = tuple(sorted(principal.accounts)) if principal.accounts is not None else None
+        return principal.role, accounts
+
+    async def _forward_and_keep(self, scope: Scope, receive: Receive, send: Send, key: tuple, version: str) -> None:
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False) and start is not None and start["status"] == 200:
+                    headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != CACHE_HEADER]
+                    served = dict(headers).get(VERSION_HEADER)
+                    if served is not None and served.decode("latin-1") == version:
+                        self.entries.put(key, CachedResponse(200, headers, b"".join(chunks)))
+            await send(message)
+
+        await self.app(scope, receive, capture)
+
+
+async def _read_body(receive: Receive) -> tuple[bytes | None, Receive]:
+    """The whole request body (None if larger than MAX_REQUEST_BODY) and a receive that replays it."""
+    messages: list[Message] = []
+    size = 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        size += len(message.get("body", b""))
+        if not message.get("more_body", False) or size > MAX_REQUEST_BODY:
+            break
+    complete = messages[-1]["type"] == "http.request" and not messages[-1].get("more_body", False)
+    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+
+    async def replay() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    return (body if complete and size <= MAX_REQUEST_BODY else None), replay
