@@ -5,16 +5,26 @@
         --clients 16 --duration 60 --rebuilds 2
 
 Starts the API (`infralyzer serve`, uvicorn, in a subprocess) on the newest snapshot of
---publish-dir (running one `dbt build` first when there is none), then runs --clients client
-threads for --duration seconds, each cycling through a request mix covering every endpoint group
-(spend, discounts, kpi, allocation, tables, metrics, sql), while --rebuilds `dbt build`s run one
-after the other and publish new snapshots the API switches to. Prints, per endpoint group, the
-request count, errors (any non-2xx or connection failure) and p50/p95/p99 latency, plus how many
-snapshots were published and served during the run. Exit status 1 when there were errors.
+--publish-dir (running one build first when there is none), then runs --clients client threads
+for --duration seconds with no think time, while --rebuilds builds run one after the other and
+publish new snapshots the API switches to. The builds run as a scheduled job runs them beside the
+API: `infralyzer build` (dbt build at a lower CPU priority).
+
+Each request is drawn at random from every endpoint group (spend, discounts, kpi, allocation,
+tables, metrics, sql) crossed with the filters a dashboard sends: a billing-period range (one
+month, the last 3 or 6, everything) and optionally one account. That is a few thousand distinct
+requests: repeats are answered from the API's result cache (per snapshot, so each republish
+starts cold), the rest run on DuckDB. `--repeat-mix` replays the old fixed mix of 20 requests
+instead; `--no-cache` can be had with INFRALYZER_API_RESULT_CACHE_MB=0.
+
+Prints, per endpoint group, the request count, errors (any non-2xx or connection failure), the
+cache hit share and p50/p95/p99 latency; then the same for all mart endpoints together and for
+the cache misses alone; plus how many snapshots were published and served. Exit status 1 when
+there were errors.
 
 Keep-alive HTTP/1.1 connections from the standard library: the numbers are the service's, not a
-client library's. On a 2-core machine the build competes with the API for the CPU: that is the
-point of the exercise.
+client library's. On a 2-core machine the build and the 16 client threads compete with the API
+for the CPU: that is the point of the exercise.
 """
 
 from __future__ import annotations
@@ -65,6 +75,90 @@ MIX: list[tuple[str, str, str, dict | None]] = [
 ]
 
 
+MART_GROUPS = ("spend", "discounts", "kpi", "allocation", "tables")
+
+# (group, method, path template, body template): {range} is replaced by a billing-period filter
+# and {account} by an account filter (both possibly empty)
+TEMPLATES: list[tuple[str, str, str, dict | None]] = [
+    ("spend", "GET", f"{API}/spend/by/{dim}?cost_basis={basis}&limit=100{{range}}{{account}}", None)
+    for dim in ("service", "account", "region", "usage_type", "charge_class", "purchase_option")
+    for basis in ("unblended", "amortized", "net_amortized")
+] + [
+    ("spend", "GET", f"{API}/spend/invoice-summary?limit=100{{range}}{{account}}", None),
+    ("spend", "GET", f"{API}/spend/trends?limit=100&sort=-amortized_cost{{range}}{{account}}", None),
+    ("spend", "GET", f"{API}/spend/top-movers?limit=25{{range}}{{account}}", None),
+    ("spend", "GET", f"{API}/spend/by/service?cost_basis=amortized&grain=day&limit=100{{range}}{{account}}", None),
+    ("discounts", "GET", f"{API}/discounts/utilization?limit=100{{range}}{{account}}", None),
+    ("discounts", "GET", f"{API}/discounts/coverage?limit=100{{range}}{{account}}", None),
+    ("discounts", "GET", f"{API}/discounts/savings?limit=100{{range}}{{account}}", None),
+    ("discounts", "GET", f"{API}/discounts/savings-plan-sizing", None),
+    ("discounts", "GET", f"{API}/discounts/expiring-commitments?days=365{{account}}", None),
+    ("kpi", "GET", f"{API}/kpi/summary?limit=100{{range}}{{account}}", None),
+    ("kpi", "GET", f"{API}/kpi/unit-costs?limit=100{{range}}{{account}}", None),
+    ("allocation", "GET", f"{API}/allocation/showback?limit=100&dimension=team{{range}}{{account}}", None),
+    ("allocation", "GET", f"{API}/allocation/chargeback?limit=100&dimension=business_unit{{range}}", None),
+    ("allocation", "GET", f"{API}/allocation/tag-compliance?limit=100{{range}}{{account}}", None),
+    ("tables", "GET", f"{API}/tables", None),
+    ("tables", "GET", f"{API}/tables/fct_spend_monthly?limit=100{{range}}{{account}}", None),
+    ("metrics", "GET", f"{API}/metrics/query?metrics=effective_cost,billed_cost&group_by=metric_time__month"
+                       "{range}", None),
+    ("metrics", "POST", f"{API}/metrics/query", {"metrics": ["commitment_coverage", "effective_savings_rate"],
+                                                 "group_by": ["metric_time__month"]}),
+    ("metrics", "POST", f"{API}/metrics/query", {"metrics": ["effective_cost"],
+                                                 "group_by": ["metric_time__month", "service__service_category"]}),
+    ("sql", "POST", f"{API}/sql/query", {"sql": "select billing_period, service, sum(amortized_cost) as cost "
+                                                "from marts.fct_spend_monthly {where} group by all "
+                                                "order by cost desc limit 20"}),
+]
+
+
+def request_pool(port: int, headers: dict[str, str]) -> list[tuple[str, str, str, dict | None]]:
+    """Every template crossed with the period ranges and accounts of the served snapshot."""
+    def rows(path: str) -> list[dict]:
+        con = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        con.request("GET", f"{API}{path}", headers=headers)
+        body = json.loads(con.getresponse().read())
+        con.close()
+        return body["data"]
+
+    periods = sorted(r["billing_period"] for r in rows("/tables/dim_billing_periods?limit=1000"))
+    accounts = sorted(r["account_id"] for r in rows("/tables/dim_accounts?limit=1000"))
+    ranges = [("", "")] + [(p, p) for p in periods[-6:]] + [(periods[-n], periods[-1]) for n in (3, 6) if n <= len(periods)]
+    pool = []
+    for group, method, path, body in TEMPLATES:
+        for start, end in ranges:
+            for account in [""] + accounts:
+                query_range = f"&from={start}&to={end}" if start else ""
+                query_account = f"&account={account}" if account else ""
+                if body is None:
+                    pool.append((group, method, path.format(range=query_range, account=query_account), None))
+                elif "sql" in body:
+                    conditions = ([f"billing_period between '{start}' and '{end}'"] if start else []) + (
+                        [f"usage_account_id = '{account}'"] if account else [])
+                    where = ("where " + " and ".join(conditions)) if conditions else ""
+                    pool.append((group, method, path, {"sql": body["sql"].format(where=where)}))
+                else:
+                    pool.append((group, method, path, {**body, **({"from": start, "to": end} if start else {})}))
+    return list(dict.fromkeys((g, m, p, json.dumps(b) if b else None) for g, m, p, b in pool).keys())
+
+
+def popularity(n: int, exponent: float, seed: int) -> list[float]:
+    """Cumulative Zipf weights over the pool in a random (seeded) order: which requests are the
+    popular ones is the same for every client, as for users of the same dashboards."""
+    ranks = list(range(1, n + 1))
+    random.Random(seed).shuffle(ranks)
+    cumulative, total = [], 0.0
+    for rank in ranks:
+        total += 1 / rank ** exponent
+        cumulative.append(total)
+    return cumulative
+
+
+def top_share(cumulative: list[float], fraction: float) -> float:
+    weights = sorted((b - a for a, b in zip([0.0, *cumulative], cumulative)), reverse=True)
+    return sum(weights[:max(1, int(len(weights) * fraction))]) / cumulative[-1]
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -85,8 +179,7 @@ def dbt_env(args: argparse.Namespace) -> dict[str, str]:
 
 def run_build(args: argparse.Namespace) -> tuple[int, float]:
     started = time.perf_counter()
-    cmd = [str(BIN / "dbt"), "build", "--project-dir", str(REPO), "--profiles-dir", str(REPO),
-           *shlex.split(args.dbt_args)]
+    cmd = [str(BIN / "infralyzer"), "build", *shlex.split(args.dbt_args)]
     result = subprocess.run(cmd, cwd=REPO, env=dbt_env(args), capture_output=True, text=True, check=False)
     if result.returncode != 0:
         print(result.stdout[-2000:], file=sys.stderr)
@@ -111,20 +204,20 @@ def wait_ready(port: int, timeout: float = 60) -> None:
     raise SystemExit("the API did not come up")
 
 
-def client_loop(port: int, stop: threading.Event, results: dict, served: set, lock: threading.Lock,
-                seed: int, headers: dict[str, str]) -> None:
+def client_loop(port: int, stop: threading.Event, pool: list, weights: list[float], results: dict, served: set,
+                lock: threading.Lock, seed: int, headers: dict[str, str], repeat: bool) -> None:
     rng = random.Random(seed)
-    mix = MIX[:]
-    rng.shuffle(mix)
+    order = pool[:]
+    rng.shuffle(order)
     con = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     i = 0
-    local: dict[str, list] = defaultdict(list)
+    local: dict[str, list] = defaultdict(list)  # group -> [(ms, cache hit)]
     local_errors: dict[str, list[str]] = defaultdict(list)
     seen: set[str] = set()
     while not stop.is_set():
-        group, method, path, body = mix[i % len(mix)]
+        group, method, path, body = order[i % len(order)] if repeat else rng.choices(pool, cum_weights=weights)[0]
         i += 1
-        payload = json.dumps(body).encode() if body is not None else None
+        payload = body.encode() if body is not None else None
         hdrs = {**headers, **({"Content-Type": "application/json"} if payload else {})}
         started = time.perf_counter()
         try:
@@ -133,7 +226,7 @@ def client_loop(port: int, stop: threading.Event, results: dict, served: set, lo
             data = response.read()
             elapsed = (time.perf_counter() - started) * 1000
             if 200 <= response.status < 300:
-                local[group].append(elapsed)
+                local[group].append((elapsed, response.getheader("X-Infralyzer-Cache") == "hit"))
                 snapshot = response.getheader("X-Infralyzer-Snapshot")
                 if snapshot:
                     seen.add(snapshot)
@@ -152,6 +245,14 @@ def client_loop(port: int, stop: threading.Event, results: dict, served: set, lo
         served |= seen
 
 
+def report_line(name: str, values: list[tuple[float, bool]], errors: int) -> str:
+    ms = [v for v, _ in values]
+    hits = sum(1 for _, hit in values if hit)
+    return (f"{name:<16}{len(values):>9}{errors:>8}{(100 * hits / len(values) if values else 0):>7.0f}%"
+            f"{percentile(ms, .5):>9.1f}{percentile(ms, .95):>9.1f}{percentile(ms, .99):>9.1f}"
+            f"{(statistics.fmean(ms) if ms else float('nan')):>9.1f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--exports-dir", type=Path, default=Path("/tmp/api/exports"))
@@ -163,6 +264,12 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=60.0, help="Seconds of load.")
     parser.add_argument("--rebuilds", type=int, default=2, help="dbt builds (each publishes) during the load.")
     parser.add_argument("--dbt-args", default="", help="Extra `dbt build` arguments, e.g. '--exclude test_type:unit'.")
+    parser.add_argument("--seed", type=int, default=42, help="Seed of the popularity order and the draws.")
+    parser.add_argument("--zipf", type=float, default=1.0,
+                        help="Popularity exponent of the requests (0 = uniform): users share a few dashboards' "
+                             "default views and filter less often.")
+    parser.add_argument("--repeat-mix", action="store_true",
+                        help="Each client cycles through the 20-request mix of earlier versions instead of random draws.")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=1, help="API worker processes (`infralyzer serve --workers`).")
     parser.add_argument("--api-key", default=None, help="Key to send, when the API has keys configured.")
@@ -189,6 +296,12 @@ def main() -> int:
         warm.getresponse().read()
         warm.close()
 
+        pool = ([(g, m, p, json.dumps(b) if b else None) for g, m, p, b in MIX] if args.repeat_mix
+                else request_pool(args.port, headers))
+        weights = popularity(len(pool), args.zipf, args.seed)
+        print(f"{len(pool)} distinct requests in the pool" + ("" if args.repeat_mix else
+              f", drawn with Zipf popularity (exponent {args.zipf:g}): the top 1% of requests are "
+              f"{100 * top_share(weights, 0.01):.0f}% of the draws"), flush=True)
         before = snapshots(args.publish_dir)
         results: dict = {"latency": defaultdict(list), "errors": defaultdict(list)}
         served: set[str] = set()
@@ -202,7 +315,8 @@ def main() -> int:
                     return
                 builds.append(run_build(args))
 
-        clients = [threading.Thread(target=client_loop, args=(args.port, stop, results, served, lock, n, headers))
+        clients = [threading.Thread(target=client_loop, args=(args.port, stop, pool, weights, results, served, lock, args.seed + n, headers,
+                                                              args.repeat_mix))
                    for n in range(args.clients)]
         builder = threading.Thread(target=rebuild)
         started = time.perf_counter()
@@ -232,12 +346,15 @@ def main() -> int:
           f"{errors} errors")
     print(f"dbt builds during the load: {[(code, round(seconds, 1)) for code, seconds in builds]} "
           f"(exit code, seconds); snapshots published: {len(published)}; distinct snapshots served: {len(served)}")
-    print(f"\n{'group':<12}{'requests':>10}{'errors':>8}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'mean ms':>10}")
-    for group in sorted(set(results["latency"]) | set(results["errors"])):
-        values = results["latency"][group]
-        print(f"{group:<12}{len(values):>10}{len(results['errors'][group]):>8}{percentile(values, .5):>10.1f}"
-              f"{percentile(values, .95):>10.1f}{percentile(values, .99):>10.1f}"
-              f"{(statistics.fmean(values) if values else float('nan')):>10.1f}")
+    print(f"\n{'group':<16}{'requests':>9}{'errors':>8}{'cached':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+          f"{'mean ms':>9}")
+    latency, failed = results["latency"], results["errors"]
+    for group in sorted(set(latency) | set(failed)):
+        print(report_line(group, latency[group], len(failed[group])))
+    marts = [v for g in MART_GROUPS for v in latency[g]]
+    print(report_line("mart endpoints", marts, sum(len(failed[g]) for g in MART_GROUPS)))
+    print(report_line("  cache misses", [v for v in marts if not v[1]], 0))
+    print(report_line("all", [v for g in latency for v in latency[g]], errors))
     for group, messages in results["errors"].items():
         for message in messages[:3]:
             print(f"  error [{group}] {message}")

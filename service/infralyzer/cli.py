@@ -120,6 +120,17 @@ def run(ctx: click.Context, line_items_per_month: int, serve_api: bool) -> None:
         sys.exit(result.returncode)
 
 
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.pass_context
+def build(ctx: click.Context) -> None:
+    """`dbt build` the way a scheduled job runs it beside the API: at a lower CPU priority
+    (INFRALYZER_BUILD_NICENESS), with the project's settings. Extra arguments go to dbt. A
+    successful build publishes a new snapshot, which a running API switches to by itself."""
+    from infralyzer.dbt_runner import run_dbt
+
+    sys.exit(run_dbt(get_settings(), "build", *ctx.args, check=False).returncode)
+
+
 @main.command("check-athena")
 @click.option("--target-path", default="target_athena", show_default=True)
 def check_athena(target_path: str) -> None:

@@ -25,4 +25,12 @@ def run_dbt(settings: Settings, *args: str, target: str | None = None, extra_env
     for folder in (settings.exports_dir, settings.build_db.parent, settings.publish_dir):
         Path(folder).mkdir(parents=True, exist_ok=True)
     cmd = [dbt_executable(), *args, "--project-dir", str(settings.project_dir), "--profiles-dir", str(settings.project_dir)]
-    return subprocess.run(cmd, cwd=settings.project_dir, env=env, check=check, capture_output=capture, text=capture)
+    return subprocess.run(_lower_priority(cmd, settings.build_niceness), cwd=settings.project_dir, env=env,
+                          check=check, capture_output=capture, text=capture)
+
+
+def _lower_priority(cmd: list[str], niceness: int) -> list[str]:
+    """Builds are batch work: on a machine that also serves the API they yield the CPU to it.
+    (`nice` rather than a preexec_fn, which is unsafe in a process that runs threads.)"""
+    nice = shutil.which("nice")
+    return [nice, "-n", str(niceness), *cmd] if niceness > 0 and nice else cmd
