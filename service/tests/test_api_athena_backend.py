@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import moto  # noqa: F401  (the test extra; a missing moto must fail, not skip)
 import pyarrow as pa
 import pytest
 import sqlglot
@@ -54,7 +55,6 @@ from test_api_sql import hostile_queries
 
 pytestmark = pytest.mark.e2e
 
-moto = pytest.importorskip("moto", reason="moto[server] (the test extra) is needed for the Athena tests")
 
 VIEWER, ANALYST = headers("viewer"), headers("analyst")
 SCOPED_VIEWER, SCOPED_ANALYST = headers("scoped-viewer"), headers("scoped-analyst")
