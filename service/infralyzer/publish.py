@@ -194,9 +194,9 @@ class SnapshotReader:
         return self._handle is None or time.monotonic() - self._checked_at >= self.check_interval
 
     def served_name(self) -> str | None:
-        """The file name of the snapshot being served, when no look for a newer one is due (no I/O)."""
+        """The file name of the snapshot being served (as last looked for: no I/O)."""
         handle = self._handle
-        return None if handle is None or self.check_due() else handle.info.path.name
+        return handle.info.path.name if handle is not None else None
 
     @property
     def info(self) -> SnapshotInfo | None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
+from fastapi.concurrency import run_in_threadpool
 
 from infralyzer import __version__
 from infralyzer.api import errors
@@ -17,6 +18,7 @@ from infralyzer.api.backends import Backend, make_backend
 from infralyzer.api.metrics import SemanticLayers
 from infralyzer.api.response_cache import ResponseCache
 from infralyzer.api.routers import allocation, discounts, health, kpi, metrics, spend, sql, tables
+from infralyzer.publish import SnapshotReader
 from infralyzer.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1/finops"
@@ -84,8 +86,21 @@ def create_app(publish_dir: Path | None = None, settings: Settings | None = None
     else:
         log.info("%d API key(s) configured", len(app.state.keys.keys))
     log.info("query backend: %s", backend.describe())
-    reader = app.state.reader
     app.add_middleware(ResponseCache, prefix=API_PREFIX, keys=lambda: app.state.keys,
-                       version=reader.served_name if reader is not None else (lambda: None),
+                       version=_served_snapshot(app.state.reader),
                        max_bytes=settings.api_response_cache_mb * 1024 * 1024)
     return app
+
+
+def _served_snapshot(reader: SnapshotReader | None) -> Callable[[], Awaitable[str | None]]:
+    """The response cache's notion of the version served: the snapshot file the next request will
+    read (looking for a newer one first when due, off the event loop). On Athena there is no
+    immutable version to key answers by: only the result cache applies there."""
+    async def version() -> str | None:
+        if reader is None:
+            return None
+        if reader.check_due():
+            await run_in_threadpool(reader.handle)
+        return reader.served_name()
+
+    return version

@@ -50,11 +50,11 @@ class ResponseCache:
     """ASGI middleware in front of the API routes under `prefix`."""
 
     def __init__(self, app: ASGIApp, *, prefix: str, keys: Callable[[], KeyStore],
-                 version: Callable[[], str | None], max_bytes: int) -> None:
+                 version: Callable[[], Awaitable[str | None]], max_bytes: int) -> None:
         self.app = app
         self.prefix = prefix
         self.keys = keys
-        self.version = version  # the version being served, if known without blocking; else None
+        self.version = version  # the version being served now; None: not cacheable (no snapshot, Athena)
         self.entries: LruCache[tuple, CachedResponse] = LruCache(max_bytes, lambda r: r.size)
         self._entries_version: str | None = None
 
@@ -63,7 +63,7 @@ class ResponseCache:
                 or not scope["path"].startswith(self.prefix)):
             await self.app(scope, receive, send)
             return
-        version = self.version()
+        version = await self.version()
         scope_key = self._caller(scope) if version is not None else None
         if scope_key is None:
             await self.app(scope, receive, send)
