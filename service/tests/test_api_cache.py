@@ -66,6 +66,9 @@ def test_an_unauthenticated_repeat_is_refused_even_when_the_answer_is_cached(cli
     for bad in ({}, {"X-API-Key": "nope"}, {"Authorization": f"Basic {key_of('viewer')}"}):
         response = client.get(TRENDS, headers=bad)
         assert response.status_code == 401 and response.json()["error"] == "unauthorized"
+    # a second key header does not change who asks: the first one counts, for the cache as for the endpoints
+    twice = client.get(TRENDS, headers=[("X-API-Key", "nope"), ("X-API-Key", key_of("viewer"))])
+    assert twice.status_code == 401
 
 
 def test_errors_are_not_kept(client):

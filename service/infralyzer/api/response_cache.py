@@ -75,7 +75,7 @@ class ResponseCache:
         if version != self._entries_version:  # a newer version: the older answers are dead weight
             self.entries.clear()
             self._entries_version = version
-        headers = dict(scope["headers"])
+        headers = _first_headers(scope)
         key = (version, scope_key, scope["method"], scope["path"], scope["query_string"], body,
                headers.get(b"accept", b""))
         cached = self.entries.get(key)
@@ -88,7 +88,7 @@ class ResponseCache:
 
     def _caller(self, scope: Scope) -> tuple | None:
         """(role, sorted accounts or None) of a valid key; None when the request is not authenticated."""
-        headers = dict(scope["headers"])
+        headers = _first_headers(scope)
         key = headers.get(b"x-api-key", b"").decode("latin-1").strip()
         if not key:
             authorization = headers.get(b"authorization", b"").decode("latin-1")
@@ -119,6 +119,15 @@ class ResponseCache:
             await send(message)
 
         await self.app(scope, receive, capture)
+
+
+def _first_headers(scope: Scope) -> dict[bytes, bytes]:
+    """Request headers by (lower-case) name, the first of repeated ones, as Starlette reads them:
+    the cache must see the same key as the endpoints."""
+    headers: dict[bytes, bytes] = {}
+    for name, value in scope["headers"]:
+        headers.setdefault(name.lower(), value)
+    return headers
 
 
 async def _read_body(receive: Receive) -> tuple[bytes | None, Receive]:
