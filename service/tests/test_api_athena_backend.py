@@ -423,15 +423,43 @@ def test_scoped_keys_queries_carry_the_account_predicate(athena_client, fake_ath
         lint(sql)
 
 
-def test_filter_values_arrive_as_literals(athena_client, fake_athena):
+@pytest.mark.parametrize("hostile", ["x') or 1=1; drop table marts.fct_spend_monthly --",
+                                     "a\\' or 1=1 --"])  # Trino has no backslash escapes: it stays text
+def test_filter_values_arrive_as_literals(athena_client, fake_athena, hostile):
     before = len(fake_athena.queries())
-    hostile = "x') or 1=1; drop table marts.fct_spend_monthly --"
     get(athena_client, "/spend/by/service", service=hostile)
     (sent,) = fake_athena.queries()[before:]
     statements = sqlglot.parse(sent, read="athena")
     assert len(statements) == 1
     assert hostile in {lit.this for lit in statements[0].find_all(exp.Literal) if lit.is_string}
     lint(sent)
+
+
+def test_sql_refused_when_athena_starts_it_is_the_queries_fault_not_a_503(tmp_path):
+    """StartQueryExecution checks the SQL itself: its InvalidRequestException comes before any poll."""
+    from botocore.exceptions import ClientError
+    from pyathena.error import DatabaseError
+
+    class Cursor:
+        def execute(self, sql):
+            error = ClientError({"Error": {"Code": "InvalidRequestException",
+                                           "Message": "line 1:8: Column 'nope' cannot be resolved"}},
+                                "StartQueryExecution")
+            raise DatabaseError(str(error)) from error
+
+        def close(self):
+            pass
+
+    class Connection:
+        def cursor(self, **_):
+            return Cursor()
+
+    backend = AthenaBackend(make_settings(tmp_path, backend="athena"))
+    backend._connection = Connection()
+    with pytest.raises(ApiError) as refused:
+        backend.execute("select nope from x", timeout=5)
+    assert refused.value.status_code == 400 and refused.value.error == "query_failed"
+    assert "cannot be resolved" in refused.value.details["reason"]
 
 
 ATHENA_HOSTILE = [

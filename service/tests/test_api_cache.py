@@ -3,6 +3,7 @@ caller scope, never across snapshots, and never for a request that fails authent
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pyarrow as pa
@@ -10,7 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from infralyzer.api.app import create_app
+from infralyzer.api.auth import KeyStore
 from infralyzer.api.lru import LruCache
+from infralyzer.api.response_cache import ResponseCache
 from infralyzer.api.result_cache import ResultCache, cache_key
 from infralyzer.dbt_runner import _lower_priority
 from infralyzer.settings import Settings
@@ -51,7 +54,7 @@ def test_the_cache_never_crosses_caller_scopes_or_roles(client):
     assert scoped.headers["X-Infralyzer-Cache"] == "miss"
     assert {r["usage_account_id"] for r in scoped.json()["data"]} < {r["usage_account_id"] for r in everyone.json()["data"]}
     # two keys with the same role and scope may share an answer: it is the same answer
-    assert client.get(path, headers=headers("viewer")).headers["X-Infralyzer-Cache"] == "hit"
+    assert client.get(path, headers=headers("viewer-2")).headers["X-Infralyzer-Cache"] == "hit"
 
     sql = {"sql": "select count(*) as n from marts.fct_spend_monthly"}
     assert client.post(f"{API}/sql/query", json=sql, headers=headers("analyst")).status_code == 200
@@ -103,7 +106,7 @@ def test_the_caches_can_be_switched_off(publish_dir):
 
 
 def test_the_lru_keeps_the_recent_within_its_budget_and_skips_the_oversized():
-    cache: LruCache[str, bytes] = LruCache(800, len)
+    cache: LruCache[str, bytes] = LruCache(800, lambda _, value: len(value))
     for name in "abcdefgh":
         cache.put(name, b"x" * 100)
     assert len(cache) == 8 and cache.size_bytes == 800
@@ -122,3 +125,69 @@ def test_the_lru_keeps_the_recent_within_its_budget_and_skips_the_oversized():
 def test_builds_started_by_infralyzer_run_at_a_lower_cpu_priority():
     assert _lower_priority(["dbt", "build"], 10)[-3:] == ["10", "dbt", "build"]
     assert _lower_priority(["dbt", "build"], 0) == ["dbt", "build"]
+
+
+# --- the middleware alone, in front of a stand-in app -----------------------------------------
+
+def _asgi_app(served: str):
+    """Answers 200 with the request body echoed, stamped with the snapshot `served`."""
+    async def app(scope, receive, send):
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/plain"), (b"x-infralyzer-snapshot", served.encode())]})
+        await send({"type": "http.response.body", "body": b"echo:" + body + b"|" + scope["query_string"]})
+    return app
+
+
+def _middleware(served: str, version: str, max_bytes: int = 1 << 20) -> ResponseCache:
+    async def current() -> str:
+        return version
+    return ResponseCache(_asgi_app(served), prefix="/api", keys=lambda: KeyStore([]), version=current,
+                         max_bytes=max_bytes)
+
+
+def _call(cache: ResponseCache, method: str = "GET", query: bytes = b"", chunks: tuple[bytes, ...] = (b"",)):
+    sent: list[dict] = []
+    pending = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1} for i, c in enumerate(chunks)]
+
+    async def receive():
+        return pending.pop(0) if pending else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": method, "path": "/api/x", "query_string": query, "headers": []}
+    asyncio.run(cache(scope, receive, send))
+    headers = dict(sent[0]["headers"])
+    return headers.get(b"x-infralyzer-cache"), b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def test_an_answer_from_another_snapshot_than_the_served_one_is_not_kept():
+    cache = _middleware(served="snapshot-a", version="snapshot-b")
+    assert _call(cache)[0] is None and _call(cache)[0] is None and len(cache.entries) == 0
+    kept = _middleware(served="snapshot-b", version="snapshot-b")
+    assert _call(kept)[0] is None and _call(kept)[0] == b"hit"
+
+
+def test_a_post_body_in_chunks_reaches_the_app_whole_and_keys_the_answer():
+    cache = _middleware(served="s", version="s")
+    assert _call(cache, "POST", chunks=(b'{"a":', b' 1}')) == (None, b'echo:{"a": 1}|')
+    assert _call(cache, "POST", chunks=(b'{"a": 1}',)) == (b"hit", b'echo:{"a": 1}|')
+    assert _call(cache, "POST", chunks=(b'{"a": 2}',))[0] is None
+    # a GET with a body is not cached, and a body too large for a key goes through untouched
+    assert _call(cache, "GET", chunks=(b"x",))[0] is None and _call(cache, "GET", chunks=(b"x",))[0] is None
+    big = (b"y" * 40_000, b"y" * 40_000)
+    assert _call(cache, "POST", chunks=big) == (None, b"echo:" + b"y" * 80_000 + b"|")
+
+
+def test_the_budget_counts_the_keys_too():
+    cache = _middleware(served="s", version="s", max_bytes=64 * 1024)
+    for n in range(200):  # small answers to long requests
+        _call(cache, query=b"q=" + str(n).encode() + b"&pad=" + b"p" * 1500)
+    assert cache.entries.size_bytes <= 64 * 1024
+    assert 0 < len(cache.entries) < 200

@@ -28,6 +28,7 @@ API = "/api/v1/finops"
 SCOPED_ACCOUNTS = ["080184646050", "636167725090"]
 KEYS = {
     "viewer": {"role": "viewer", "accounts": None},
+    "viewer-2": {"role": "viewer", "accounts": None},  # another key of the same role and scope
     "analyst": {"role": "analyst", "accounts": None},
     "scoped-analyst": {"role": "analyst", "accounts": SCOPED_ACCOUNTS},
     "scoped-viewer": {"role": "viewer", "accounts": SCOPED_ACCOUNTS},

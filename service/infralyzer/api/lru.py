@@ -15,7 +15,8 @@ class LruCache(Generic[K, V]):
     """Values larger than 1/8 of the budget are not kept: one big answer must not evict the many
     small ones that make a cache worth having."""
 
-    def __init__(self, max_bytes: int, size_of: Callable[[V], int]) -> None:
+    def __init__(self, max_bytes: int, size_of: Callable[[K, V], int]) -> None:
+        """`size_of(key, value)`: the bytes an entry holds, its key included."""
         self.max_bytes = max_bytes
         self._size_of = size_of
         self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
@@ -35,7 +36,7 @@ class LruCache(Generic[K, V]):
             return entry[0]
 
     def put(self, key: K, value: V) -> None:
-        size = self._size_of(value)
+        size = self._size_of(key, value)
         if self.max_bytes <= 0 or size > self.max_bytes // 8:
             return
         with self._lock:

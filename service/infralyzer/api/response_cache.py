@@ -17,6 +17,7 @@ Safety:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -35,15 +36,20 @@ VERSION_HEADER = b"x-infralyzer-snapshot"
 MAX_REQUEST_BODY = 64 * 1024  # larger bodies (none of the API's own) are not worth a key
 
 
-class CachedResponse:
-    __slots__ = ("status", "headers", "body")
+KEY_OVERHEAD = 512  # bytes an entry costs beyond its body, headers and key text (objects, the LRU's links)
 
-    def __init__(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-        self.status, self.headers, self.body = status, headers, body
+
+class CachedResponse:
+    __slots__ = ("status", "headers", "body", "key_size")
+
+    def __init__(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes, key_size: int) -> None:
+        self.status, self.headers, self.body, self.key_size = status, headers, body, key_size
 
     @property
     def size(self) -> int:
-        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers)
+        """Everything the entry holds, its key included: many small answers to long requests must
+        not add up beyond the budget."""
+        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers) + self.key_size + KEY_OVERHEAD
 
 
 class ResponseCache:
@@ -55,7 +61,7 @@ class ResponseCache:
         self.prefix = prefix
         self.keys = keys
         self.version = version  # the version being served now; None: not cacheable (no snapshot, Athena)
-        self.entries: LruCache[tuple, CachedResponse] = LruCache(max_bytes, lambda r: r.size)
+        self.entries: LruCache[tuple, CachedResponse] = LruCache(max_bytes, lambda _, response: response.size)
         self._entries_version: str | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -63,28 +69,28 @@ class ResponseCache:
                 or not scope["path"].startswith(self.prefix)):
             await self.app(scope, receive, send)
             return
-        version = await self.version()
-        scope_key = self._caller(scope) if version is not None else None
-        if scope_key is None:
-            await self.app(scope, receive, send)
-            return
         body, receive = await _read_body(receive)
-        if body is None:
+        scope_key = self._caller(scope)
+        # a GET with a body is not a question the endpoints read the body of: not worth a key
+        version = await self.version() if scope_key is not None and body is not None else None
+        if version is None or (scope["method"] == "GET" and body):
             await self.app(scope, receive, send)
             return
         if version != self._entries_version:  # a newer version: the older answers are dead weight
             self.entries.clear()
             self._entries_version = version
         headers = _first_headers(scope)
-        key = (version, scope_key, scope["method"], scope["path"], scope["query_string"], body,
-               headers.get(b"accept", b""))
+        request = (scope["method"], scope["path"], scope["query_string"], hashlib.sha256(body).digest(),
+                   headers.get(b"accept", b""), headers.get(b"content-type", b""))
+        key = (version, scope_key, *request)
         cached = self.entries.get(key)
         if cached is not None:
             await send({"type": "http.response.start", "status": cached.status,
                         "headers": [*cached.headers, (CACHE_HEADER, b"hit")]})
             await send({"type": "http.response.body", "body": cached.body})
             return
-        await self._forward_and_keep(scope, receive, send, key, version)
+        key_size = sum(len(part) for part in request[1:])
+        await self._forward_and_keep(scope, receive, send, key, key_size, version)
 
     def _caller(self, scope: Scope) -> tuple | None:
         """(role, sorted accounts or None) of a valid key; None when the request is not authenticated."""
@@ -101,21 +107,29 @@ class ResponseCache:
         accounts = tuple(sorted(principal.accounts)) if principal.accounts is not None else None
         return principal.role, accounts
 
-    async def _forward_and_keep(self, scope: Scope, receive: Receive, send: Send, key: tuple, version: str) -> None:
-        start: Message | None = None
+    async def _forward_and_keep(self, scope: Scope, receive: Receive, send: Send, key: tuple, key_size: int,
+                                version: str) -> None:
+        keep = True  # until the answer shows it cannot be kept: not a 200, too big, another version
+        status = 0
+        headers: list[tuple[bytes, bytes]] = []
         chunks: list[bytes] = []
+        size = 0
 
         async def capture(message: Message) -> None:
-            nonlocal start
+            nonlocal keep, status, headers, size
             if message["type"] == "http.response.start":
-                start = message
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-                if not message.get("more_body", False) and start is not None and start["status"] == 200:
-                    headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != CACHE_HEADER]
-                    served = dict(headers).get(VERSION_HEADER)
-                    if served is not None and served.decode("latin-1") == version:
-                        self.entries.put(key, CachedResponse(200, headers, b"".join(chunks)))
+                status = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != CACHE_HEADER]
+                served = dict(headers).get(VERSION_HEADER)
+                keep = status == 200 and served is not None and served.decode("latin-1") == version
+            elif message["type"] == "http.response.body" and keep:
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                chunks.append(chunk)
+                keep = size <= self.entries.max_bytes // 8
+                # an answer computed while a newer version took over is not kept (it would be dead weight)
+                if keep and not message.get("more_body", False) and version == self._entries_version:
+                    self.entries.put(key, CachedResponse(status, headers, b"".join(chunks), key_size))
             await send(message)
 
         await self.app(scope, receive, capture)

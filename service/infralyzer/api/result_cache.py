@@ -24,8 +24,11 @@ def cache_key(sql: str, params: dict[str, Any] | None) -> Key:
     return sql, json.dumps(params or {}, sort_keys=True, default=str)
 
 
+ENTRY_OVERHEAD = 1024  # bytes an entry costs beyond its rows and key text (an empty table is not free)
+
+
 class ResultCache(LruCache[Key, tuple[pa.Table, float]]):
     """(Arrow table, milliseconds the query took when it ran) per query."""
 
     def __init__(self, max_bytes: int) -> None:
-        super().__init__(max_bytes, lambda entry: entry[0].nbytes)
+        super().__init__(max_bytes, lambda key, entry: entry[0].nbytes + len(key[0]) + len(key[1]) + ENTRY_OVERHEAD)

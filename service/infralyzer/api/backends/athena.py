@@ -149,31 +149,45 @@ class AthenaBackend:
         view = self._view
         if view is not None and time.monotonic() < self._next_refresh:
             return view
-        with self._lock:  # one refresh at a time; the others wait for it
-            view = self._view
-            if view is not None and time.monotonic() < self._next_refresh:
-                return view
-            try:
-                fresh = self._load()
-            except Exception as exc:
-                if view is None:
-                    log.warning("cannot read the Athena marts' catalog: %s", exc, exc_info=True)
-                    if isinstance(exc, ApiError) and exc.error == "no_snapshot":
-                        raise
-                    cause = exc.error if isinstance(exc, ApiError) else type(exc).__name__
-                    raise ApiError(503, "backend_unavailable", "The Athena backend cannot read the marts now.",
-                                   {"cause": cause}) from exc
-                log.warning("Athena catalog refresh failed, serving the previous one: %s", exc)
-                retry = min(REFRESH_RETRY_SECONDS, self.settings.athena_catalog_ttl_seconds)
-                self._next_refresh = time.monotonic() + retry
-                return view
-            if view is None or not view.same_as(fresh):
-                self._view = view = fresh
-                log.info("serving the Athena marts %s.%s: %d tables, built %s, newest billing period %s",
-                         self.catalog_name, self.database, fresh.info.table_count, fresh.info.built_at,
-                         fresh.info.newest_billing_period)
-            self._next_refresh = time.monotonic() + self.settings.athena_catalog_ttl_seconds
+        if view is not None and not self._lock.acquire(blocking=False):
+            return view  # another request is refreshing: keep answering from the current view meanwhile
+        if view is None:
+            self._lock.acquire()  # nothing to serve yet: wait for the first load
+        try:
+            return self._refresh()
+        finally:
+            self._lock.release()
+
+    def _refresh(self) -> AthenaView:
+        """Load the catalog again (one refresh at a time: the caller holds `_lock`)."""
+        view = self._view
+        if view is not None and time.monotonic() < self._next_refresh:
             return view
+        try:
+            fresh = self._load()
+        except Exception as exc:
+            if view is None:
+                log.warning("cannot read the Athena marts' catalog: %s", exc, exc_info=True)
+                if isinstance(exc, ApiError) and exc.error == "no_snapshot":
+                    raise
+                cause = exc.error if isinstance(exc, ApiError) else type(exc).__name__
+                raise ApiError(503, "backend_unavailable", "The Athena backend cannot read the marts now.",
+                               {"cause": cause}) from exc
+            log.warning("Athena catalog refresh failed, serving the previous one: %s", exc)
+            retry = min(REFRESH_RETRY_SECONDS, self.settings.athena_catalog_ttl_seconds)
+            self._next_refresh = time.monotonic() + retry
+            return view
+        if view is None or not view.same_as(fresh):
+            self._view = view = fresh
+            log.info("serving the Athena marts %s.%s: %d tables, built %s, newest billing period %s",
+                     self.catalog_name, self.database, fresh.info.table_count, fresh.info.built_at,
+                     fresh.info.newest_billing_period)
+        else:
+            # same catalog and freshness, but a build may have rewritten partitions without moving
+            # Glue's update time: query results are kept one TTL at most
+            view.cache.pop("results", None)
+        self._next_refresh = time.monotonic() + self.settings.athena_catalog_ttl_seconds
+        return view
 
     def _load(self) -> AthenaView:
         query = (exp.select("table_name", "column_name", "data_type")
@@ -304,6 +318,12 @@ class AthenaBackend:
             raise ApiError(408, "query_timeout", f"The query ran longer than {timeout:g} s and was stopped.") from None
         except (PyAthenaError, BotoCoreError, ClientError) as exc:
             execution = last[-1] if last else None
+            rejected = exc.__cause__ if isinstance(exc.__cause__, ClientError) else exc
+            if execution is None and isinstance(rejected, ClientError) \
+                    and rejected.response.get("Error", {}).get("Code") == "InvalidRequestException":
+                # refused by StartQueryExecution itself (Athena checks the SQL there): the query's fault
+                raise ApiError(400, "query_failed", "The query failed.",
+                               {"reason": str(rejected.response["Error"].get("Message", ""))[:500]}) from exc
             if execution is not None and execution.state in (Q.STATE_FAILED, Q.STATE_CANCELLED) \
                     and execution.error_category != Q.ERROR_CATEGORY_SYSTEM:
                 reason = execution.state_change_reason or execution.error_message or f"Athena: {execution.state}"
