@@ -121,14 +121,19 @@ def run(ctx: click.Context, line_items_per_month: int, serve_api: bool) -> None:
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option("--unit-tests/--no-unit-tests", default=False, show_default=True,
+              help="Run dbt's unit tests too. They test the SQL, not the data: CI (`make test`) runs them on "
+                   "every change, so a scheduled build after a new delivery leaves them out.")
 @click.pass_context
-def build(ctx: click.Context) -> None:
-    """`dbt build` the way a scheduled job runs it beside the API: at a lower CPU priority
-    (INFRALYZER_BUILD_NICENESS), with the project's settings. Extra arguments go to dbt. A
-    successful build publishes a new snapshot, which a running API switches to by itself."""
+def build(ctx: click.Context, unit_tests: bool) -> None:
+    """`dbt build` the way a scheduled job runs it beside the API: every model, seed and data test,
+    at a lower CPU priority (INFRALYZER_BUILD_NICENESS), with the project's settings. Extra
+    arguments go to dbt. A successful build publishes a new snapshot, which a running API switches
+    to by itself."""
     from infralyzer.dbt_runner import run_dbt
 
-    sys.exit(run_dbt(get_settings(), "build", *ctx.args, check=False).returncode)
+    args = [] if unit_tests else ["--exclude-resource-type", "unit_test"]
+    sys.exit(run_dbt(get_settings(), "build", *args, *ctx.args, check=False).returncode)
 
 
 @main.command("check-athena")

@@ -15,7 +15,6 @@ from infralyzer.api.auth import KeyStore
 from infralyzer.api.lru import LruCache
 from infralyzer.api.response_cache import ResponseCache
 from infralyzer.api.result_cache import ResultCache, cache_key
-from infralyzer.dbt_runner import _lower_priority
 from infralyzer.settings import Settings
 from test_api_common import (  # noqa: F401  (fixtures)
     API, headers, key_of, make_settings, mart, publish_dir, snapshot_path,
@@ -120,11 +119,6 @@ def test_the_lru_keeps_the_recent_within_its_budget_and_skips_the_oversized():
     results.put(key, (pa.table({"a": [1, 2]}), 1.5))
     assert results.get(cache_key("select $a", {"a": [1, 2]}))[1] == 1.5
     assert results.get(cache_key("select $a", {"a": [2, 1]})) is None
-
-
-def test_builds_started_by_infralyzer_run_at_a_lower_cpu_priority():
-    assert _lower_priority(["dbt", "build"], 10)[-3:] == ["10", "dbt", "build"]
-    assert _lower_priority(["dbt", "build"], 0) == ["dbt", "build"]
 
 
 # --- the middleware alone, in front of a stand-in app -----------------------------------------
