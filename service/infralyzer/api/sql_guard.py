@@ -24,6 +24,7 @@ Layers, each enough on its own for the file system and network:
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,36 +149,40 @@ def _duckdb_check(con: duckdb.DuckDBPyConnection, sql: str, ctes: set[str]) -> N
         raise _refuse("The SQL does not parse.", {"reason": tree.get("error_message")}, "sql_parse_error")
     problems: list[str] = []
 
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            kind = node.get("type")
-            if node.get("class") == "FUNCTION" and kind == "FUNCTION":
-                name = (node.get("function_name") or "").lower()
-                if node.get("schema") not in ("", None, "main") or node.get("catalog") not in ("", None):
-                    problems.append(f"function {node.get('schema')}.{name}")
-                elif not node.get("is_operator") and name not in ALLOWED_FUNCTIONS:
-                    problems.append(f"function {name}")
-            elif kind == "TABLE_FUNCTION":
-                function = node.get("function") or {}
-                name = (function.get("function_name") or "").lower()
-                if name not in ALLOWED_TABLE_FUNCTIONS:
-                    problems.append(f"table function {name}")
-            elif kind == "BASE_TABLE":
-                schema, table = (node.get("schema_name") or ""), (node.get("table_name") or "")
-                if node.get("catalog_name"):
-                    problems.append(f"table {node.get('catalog_name')}.{schema}.{table}")
-                elif not (schema == "marts" or (schema == "main" and table in META_TABLES)
-                          or (schema == "" and table.lower() in ctes)):
-                    problems.append(f"table {schema}.{table}".lstrip("."))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(tree)
+    for node in json_objects(tree):
+        kind = node.get("type")
+        if node.get("class") == "FUNCTION" and kind == "FUNCTION":
+            name = (node.get("function_name") or "").lower()
+            if node.get("schema") not in ("", None, "main") or node.get("catalog") not in ("", None):
+                problems.append(f"function {node.get('schema')}.{name}")
+            elif not node.get("is_operator") and name not in ALLOWED_FUNCTIONS:
+                problems.append(f"function {name}")
+        elif kind == "TABLE_FUNCTION":
+            function = node.get("function") or {}
+            name = (function.get("function_name") or "").lower()
+            if name not in ALLOWED_TABLE_FUNCTIONS:
+                problems.append(f"table function {name}")
+        elif kind == "BASE_TABLE":
+            schema, table = (node.get("schema_name") or ""), (node.get("table_name") or "")
+            if node.get("catalog_name"):
+                problems.append(f"table {node.get('catalog_name')}.{schema}.{table}")
+            elif not (schema == "marts" or (schema == "main" and table in META_TABLES)
+                      or (schema == "" and table.lower() in ctes)):
+                problems.append(f"table {schema}.{table}".lstrip("."))
     if problems:
         raise _refuse("The query uses something that is not allowed.", {"not_allowed": sorted(set(problems))[:20]})
+
+
+def json_objects(node: Any) -> Iterator[dict]:
+    """Every JSON object in a parsed JSON document (a parse tree, a manifest), parents first; a
+    caller may replace an object's values before its children are visited."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from json_objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from json_objects(value)
 
 
 def guard(sql: str, con: duckdb.DuckDBPyConnection, catalog: MartCatalog, principal: Principal, *,

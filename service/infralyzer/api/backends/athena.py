@@ -38,6 +38,7 @@ from infralyzer.api.backends import TableListing
 from infralyzer.api.backends.athena_sql import parse_duckdb, to_arrow, to_athena
 from infralyzer.api.errors import ApiError, no_snapshot
 from infralyzer.api.scope import MartCatalog
+from infralyzer.api.sql_guard import json_objects
 from infralyzer.publish import READ_ONLY_CONFIG, SnapshotInfo
 from infralyzer.settings import Settings
 
@@ -234,18 +235,10 @@ class AthenaBackend:
         # the service names the marts `marts.<t>` everywhere; a prefixed Glue database is mapped back
         data = json.loads(text)
 
-        def walk(node: Any) -> None:
-            if isinstance(node, dict):
-                if str(node.get("schema_name", "")).lower() == self.database and "alias" in node:
-                    node["schema_name"] = "marts"
-                    node["relation_name"] = f'"{node.get("database")}"."marts"."{node["alias"]}"'
-                for value in node.values():
-                    walk(value)
-            elif isinstance(node, list):
-                for value in node:
-                    walk(value)
-
-        walk(data)
+        for node in json_objects(data):
+            if str(node.get("schema_name", "")).lower() == self.database and "alias" in node:
+                node["schema_name"] = "marts"
+                node["relation_name"] = f'"{node.get("database")}"."marts"."{node["alias"]}"'
         return json.dumps(data)
 
     # --- queries ---------------------------------------------------------------------------
