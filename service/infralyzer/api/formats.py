@@ -128,13 +128,18 @@ def _csv_safe(table: pa.Table) -> pa.Table:
     return pa.table(columns, names=table.column_names)
 
 
+def answer_headers(info: SnapshotInfo, cached: bool = False) -> dict[str, str]:
+    """The headers every answer carries: the snapshot it was computed on (the response cache keeps
+    only answers of the snapshot being served) and where it came from: `miss` (the query ran),
+    `result-hit` (the rows came from the result cache) or, set by the response cache, `hit`."""
+    return {"X-Infralyzer-Snapshot": info.path.name, "X-Infralyzer-Cache": "result-hit" if cached else "miss"}
+
+
 def render(table: pa.Table, fmt: Format, info: SnapshotInfo, elapsed_ms: float,
            extra: dict[str, Any] | None = None, *, cached: bool = False) -> Response:
-    """The response in `fmt`. X-Infralyzer-Cache says where the answer came from: `miss` (the query
-    ran), `result-hit` (the rows came from the result cache) or, set by the response cache, `hit`."""
+    """The response in `fmt`, with `answer_headers`."""
     meta = freshness(info)
-    snapshot_headers = {"X-Infralyzer-Snapshot": meta["snapshot"],
-                        "X-Infralyzer-Cache": "result-hit" if cached else "miss"}
+    snapshot_headers = answer_headers(info, cached)
     if fmt is Format.json:
         body = {
             "data": [_jsonable(row) for row in table.to_pylist()],

@@ -70,7 +70,8 @@ class ResponseCache:
             await self.app(scope, receive, send)
             return
         body, receive = await _read_body(receive)
-        scope_key = self._caller(scope)
+        headers = _first_headers(scope)
+        scope_key = self._caller(headers)
         # a GET with a body is not a question the endpoints read the body of: not worth a key
         version = await self.version() if scope_key is not None and body is not None else None
         if version is None or (scope["method"] == "GET" and body):
@@ -79,7 +80,6 @@ class ResponseCache:
         if version != self._entries_version:  # a newer version: the older answers are dead weight
             self.entries.clear()
             self._entries_version = version
-        headers = _first_headers(scope)
         request = (scope["method"], scope["path"], scope["query_string"], hashlib.sha256(body).digest(),
                    headers.get(b"accept", b""), headers.get(b"content-type", b""))
         key = (version, scope_key, *request)
@@ -92,9 +92,8 @@ class ResponseCache:
         key_size = sum(len(part) for part in request[1:])
         await self._forward_and_keep(scope, receive, send, key, key_size, version)
 
-    def _caller(self, scope: Scope) -> tuple | None:
+    def _caller(self, headers: dict[bytes, bytes]) -> tuple | None:
         """(role, sorted accounts or None) of a valid key; None when the request is not authenticated."""
-        headers = _first_headers(scope)
         key = headers.get(b"x-api-key", b"").decode("latin-1").strip()
         if not key:
             authorization = headers.get(b"authorization", b"").decode("latin-1")

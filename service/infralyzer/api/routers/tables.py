@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from infralyzer.api.common import CommonFilters, FormatParam, Pagination, mart_rows
 from infralyzer.api.deps import Context
-from infralyzer.api.formats import TABULAR_RESPONSES, freshness
+from infralyzer.api.formats import TABULAR_RESPONSES, answer_headers, freshness
 
 router = APIRouter(tags=["tables"])
 
@@ -44,9 +44,7 @@ class Tables(BaseModel):
 
 @router.get("/tables", response_model=Tables, summary="Published marts, their columns and docs")
 def list_tables(ctx: Context, response: Response) -> Tables:
-    meta = freshness(ctx.info)
-    # the same headers as the tabular answers, so the response cache may keep this one too
-    response.headers.update({"X-Infralyzer-Snapshot": meta["snapshot"], "X-Infralyzer-Cache": "miss"})
+    response.headers.update(answer_headers(ctx.info))  # as the tabular answers: the response cache keeps it too
     listing = ctx.session.table_listing()  # the backend's: snapshot docs, or Athena's catalog and Glue
     table_docs, counts = listing.table_docs, listing.row_counts
     tables: dict[str, Table] = {}
@@ -65,7 +63,7 @@ def list_tables(ctx: Context, response: Response) -> Tables:
             ),
         )
         table.columns.append(Column(name=column_name, data_type=data_type, description=description))
-    return Tables(data=list(tables.values()), row_count=len(tables), freshness=Freshness(**meta))
+    return Tables(data=list(tables.values()), row_count=len(tables), freshness=Freshness(**freshness(ctx.info)))
 
 
 @router.get("/tables/{table}", summary="Rows of one published mart", responses=TABULAR_RESPONSES)
