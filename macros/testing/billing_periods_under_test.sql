@@ -9,9 +9,9 @@
     when that record is empty (a new database), with --full-refresh (a code change that rebuilds
     old periods), with --vars '{test_all_billing_periods: true}', and on Athena.
 
-    A test opts in with the where config `__billing_periods_under_test(<export>)__`, which
-    get_where_subquery below turns into a literal list of periods, so DuckDB prunes the other
-    periods' files. Singular tests call the macro directly.
+    A test opts in with the where config `__billing_periods_under_test(<export>)__`, which the
+    get_where_subquery override (macros/dbt_overrides/) turns into a literal list of periods, so
+    DuckDB prunes the other periods' files. Singular tests call the macro directly.
 -#}
 {% macro billing_periods_under_test(export_name='cur2') %}
     {{ return(adapter.dispatch('billing_periods_under_test', 'infralyzer')(export_name)) }}
@@ -47,24 +47,6 @@
         {{ return('1 = 0') }}
     {%- endif -%}
 {% endmacro %}
-
-
-{#- dbt's hook for a test's `where` config, extended with the placeholder above. -#}
-{% macro default__get_where_subquery(relation) -%}
-    {%- set where = config.get('where', '') -%}
-    {%- if where -%}
-        {%- set placeholder = modules.re.search('__billing_periods_under_test\\((\\w+)\\)__', where) -%}
-        {%- if placeholder -%}
-            {%- set where = where.replace(placeholder.group(0), infralyzer.billing_periods_under_test(placeholder.group(1))) -%}
-        {%- endif -%}
-        {%- set filtered -%}
-            (select * from {{ relation }} where {{ where }}) dbt_subquery
-        {%- endset -%}
-        {{ return(filtered) }}
-    {%- else -%}
-        {{ return(relation) }}
-    {%- endif -%}
-{%- endmacro %}
 
 
 {#-

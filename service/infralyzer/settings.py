@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     # environment configures both the build and the service.
     backend: Literal["duckdb", "athena"] = Field(
         "duckdb", description="duckdb: the newest published snapshot; athena: the marts in place, through Athena.")
-    schema_prefix: str = Field("", description="Prefix of the custom schemas (macros/cross_db/generate_schema_name).")
+    schema_prefix: str = Field("", description="Prefix of the custom schemas (macros/dbt_overrides/generate_schema_name.sql).")
     athena_region: str | None = Field(None, description="AWS region of Athena and Glue; default: the AWS default.")
     athena_work_group: str = Field("primary", description="Athena workgroup; give the API a read-only one.")
     athena_s3_staging_dir: str | None = Field(
