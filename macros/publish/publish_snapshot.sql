@@ -106,11 +106,12 @@
 {% endmacro %}
 
 
-{#- The models readers may see: tables in the marts layer. -#}
+{#- The models readers may see: tables in the marts schema (models/marts/ and the semantic layer's
+    time spine, models/semantic/). -#}
 {% macro published_marts() %}
     {%- set marts = [] -%}
     {%- for node in graph.nodes.values() | sort(attribute='unique_id')
-        if node.resource_type == 'model' and node.fqn[1] == 'marts'
+        if node.resource_type == 'model' and node.config.schema == 'marts'
         and node.config.materialized in ('table', 'incremental') and node.config.enabled -%}
         {%- do marts.append(node) -%}
     {%- endfor -%}
