@@ -1,7 +1,8 @@
-{#- What a line item is on the invoice (cost_logic.md §2.2 "Charge Type Group", refined):
-    marketplace, tax, credit, refund, discount, support, commitment_covered_usage (RI/SP covered
-    usage and its SP negation), commitment_fee (RIFee, SP recurring fee), purchase (upfront
-    commitment fees and other one-time fees) or usage. The first matching rule wins. -#}
+{#- What a line item is on the invoice (docs/cost_rules.md, 'Charge classes'; CUDOS's "Charge
+    Type Group", refined): marketplace, tax, credit, refund, discount, support,
+    commitment_covered_usage (RI/SP covered usage and its SP negation), commitment_fee (RIFee, SP
+    recurring fee), purchase (upfront commitment fees and other one-time fees) or usage. The first
+    matching rule wins. -#}
 {% macro charge_class() -%}
     case
         when billing_entity = 'AWS Marketplace' and line_item_type not like '%Discount' then 'marketplace'

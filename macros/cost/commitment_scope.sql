@@ -1,7 +1,7 @@
 {#-
-    The usage that Reserved Instances and Savings Plans can cover: the eligible scope of
-    cost_logic.md §3 (CID's `RI_SP Coverage Tracking` = Include), applied to usage lines only
-    (Usage, DiscountedUsage, SavingsPlanCoveredUsage). Fee lines are left out on purpose: unused
+    The usage that Reserved Instances and Savings Plans can cover: the eligible scope of coverage
+    (docs/cost_rules.md, 'Coverage'; CID's `RI_SP Coverage Tracking` = Include), applied to usage
+    lines only (Usage, DiscountedUsage, SavingsPlanCoveredUsage). Fee lines are left out on purpose: unused
     commitment is a utilisation matter, and counting it would let an idle commitment raise coverage.
 
     Project choice (documented fix of CID): DynamoDB on-demand capacity (PayPerRequestThroughput)

@@ -1,5 +1,5 @@
 {#-
-    The cost of a CUR 2.0 line item under each basis, written once (cost_logic.md §2.2, §9.1).
+    The cost of a CUR 2.0 line item under each basis, written once (docs/cost_rules.md, 'Cost bases').
     Every model that needs a basis calls these macros on stg_aws_cur__line_items columns.
 
     unblended        what the invoice bills for the line (line_item_unblended_cost)
@@ -129,7 +129,7 @@
     end
 {%- endmacro %}
 
-{#- On-demand-equivalent cost (CID's `adjusted_amortized_cost`, cost_logic.md §1.1): what the line
+{#- On-demand-equivalent cost (CID's `adjusted_amortized_cost`, docs/cost_rules.md): what the line
     would have cost without commitments or Spot. Public on-demand cost for commitment-covered
     usage and for Spot usage (when AWS gives one), the unused commitment on fee lines (it was paid
     and bought nothing), 0 on SP negations and upfront purchases (their cost is in the covered

@@ -2,7 +2,7 @@
     decimal(18, 8) holds up to ten billion dollars per line item at 1e-8 precision, which keeps
     per-period totals exact to the cent, and DuckDB sums it with 64-bit arithmetic (sums widen to
     decimal(38, 8) automatically); decimal(38, 10) per line item costs ~50% more to aggregate
-    (see ../shared/reference/toolchain.md). Athena supports the same type. -#}
+    (docs/engines.md, 'Money type'). Athena supports the same type. -#}
 {% macro money(expression) -%}
     cast({{ expression }} as decimal(18, 8))
 {%- endmacro %}

@@ -1,8 +1,8 @@
 {#-
-    Rules of the KPI tracker (cost_logic.md §1) that more than one model or test needs.
+    Rules of the KPI tracker (docs/cost_rules.md, 'KPIs') that more than one model or test needs.
 -#}
 
-{#- The KPI instance scope of cost_logic.md §1.1 (CID's kpi_instance_all filter), on
+{#- The KPI instance scope (docs/cost_rules.md; CID's kpi_instance_all filter), on
     int_line_items_amortized columns: instance, capacity and serverless-compute usage of the
     services commitments and modernisation KPIs look at, plus the RI and Savings Plan fee lines.
     Unlike CID, a resource id is not required: an export written without resource ids
@@ -39,7 +39,7 @@
     cast({{ dbt.concat([billing_period, "'-01'"]) }} as date)
 {%- endmacro %}
 
-{#- CID's "goal savings" (cost_logic.md §1.2): the potential savings scaled by the gap between
+{#- CID's "goal savings" (docs/cost_rules.md, 'Goal savings'): the potential savings scaled by the gap between
     coverage and goal, 0 when the goal is met, when there is no goal or no usage. For non-negative
     goals and coverages, `coverage < goal` is CID's `coverage / goal < 1` and `coverage > goal` its
     `goal / coverage < 1`, without the divisions by zero. -#}

@@ -54,7 +54,7 @@ def test_every_kpi_of_the_seed_is_tracked_for_every_account(build_db, latest, an
     assert latest == max(answer_key["periods"])
     seed = build_db.execute("select kpi_id, catalogue_number from reference.kpi_definitions").fetchall()
     definitions = {kpi for kpi, _ in seed}
-    # every KPI of cost_logic.md §1.2 (14 is split by service into 14a-14d)
+    # every KPI of CID's KPI dashboard (14 is split by service into 14a-14d)
     assert {int(number.rstrip("abcd")) for _, number in seed} == set(range(1, 19))
     tracked = {
         row[0]

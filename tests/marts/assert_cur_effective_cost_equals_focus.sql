@@ -1,5 +1,5 @@
 {#- The CUR amortisation rule gives the FOCUS export's EffectiveCost, and unblended gives its
-    BilledCost, for the same charges, to the cent per billing period (cost_logic.md §9.8); the
+    BilledCost, for the same charges, to the cent per billing period (docs/cost_rules.md, 'FOCUS equivalence'); the
     periods with a new delivery of either export (macros/testing/billing_periods_under_test.sql). -#}
 with cur as (
 

@@ -1,7 +1,7 @@
 {{ config(materialized='table') }}
 {#-
     Who owns each aggregated cost row: every allocation dimension (macros/allocation) as real
-    columns, resolved by the taxonomy merge of cost_logic.md §4. Each dimension has an ordered
+    columns, resolved by the taxonomy merge (docs/cost_rules.md). Each dimension has an ordered
     list of sources in seeds/allocation_tag_keys.csv (resource tag, account tag, cost category,
     account map column); the first source with a non-empty value wins (an empty or blank string
     counts as empty), and the value is canonicalised through seeds/allocation_value_aliases.csv

@@ -5,7 +5,7 @@
     instance's cost.
 
     A view on purpose: marts aggregate straight from it in one pass over the Parquet files, which
-    costs about one scan, while materialising line items costs ~8 scans (toolchain.md).
+    costs about one scan, while materialising line items costs ~8 scans (docs/engines.md).
 -#}
 with line_items as (
 

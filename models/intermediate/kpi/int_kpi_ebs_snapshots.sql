@@ -1,6 +1,6 @@
 {{ config(materialized='table') }}
 {#-
-    One row per EBS snapshot and billing period (cost_logic.md §1.4, kpi_ebs_snap), with the
+    One row per EBS snapshot and billing period (docs/cost_rules.md, 'Storage KPIs'; CID's kpi_ebs_snap), with the
     snapshot's first-seen time over the whole CUR history and whether it was older than a year at
     the start of the period.
 

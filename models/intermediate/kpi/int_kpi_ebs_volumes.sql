@@ -1,6 +1,6 @@
 {{ config(materialized='table') }}
 {#-
-    One row per EBS volume, volume type and billing period (cost_logic.md §1.4,
+    One row per EBS volume, volume type and billing period (docs/cost_rules.md, 'Storage KPIs'; CID's
     kpi_ebs_storage_all): storage, provisioned IOPS and throughput pivoted into usage and cost,
     and the modelled saving of moving a gp2 volume to gp3 with the same performance.
 

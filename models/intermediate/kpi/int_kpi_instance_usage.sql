@@ -1,6 +1,6 @@
 {{ config(materialized='table') }}
 {#-
-    The KPI instance scope of cost_logic.md §1.1 (macros/kpi/kpi_rules.sql), classified for the
+    The KPI instance scope (docs/cost_rules.md; macros/kpi/kpi_rules.sql), classified for the
     KPIs: one row per billing period, payer, usage account, region and every attribute a KPI
     filters on (workload, purchase option, Savings Plan offering, instance family, processor,
     generation, engine, licence, eligibility flags).
@@ -112,7 +112,7 @@ classified as (
         usage_aggregated.license_model,
         instance_families.latest_intel,
         instance_families.latest_amd,
-        -- a Graviton target only where the workload can run on it (cost_logic.md §1.1)
+        -- a Graviton target only where the workload can run on it (docs/cost_rules.md)
         case
             when usage_aggregated.product_code = 'AmazonEC2' and not usage_aggregated.is_windows
                 then instance_families.latest_graviton

@@ -8,7 +8,7 @@
     )
 }}
 {#-
-    The KPI instance scope of cost_logic.md §1.1 (macros/kpi/kpi_rules.sql) aggregated in one pass
+    The KPI instance scope (docs/cost_rules.md; macros/kpi/kpi_rules.sql) aggregated in one pass
     over the line items of the billing periods whose delivery changed
     (macros/incremental/billing_periods_to_rebuild.sql): one row per billing period, payer, usage
     account, region and every attribute of the CUR a KPI classification needs (workload, line

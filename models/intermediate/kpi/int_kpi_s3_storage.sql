@@ -1,7 +1,7 @@
 {{ config(materialized='table') }}
 {#-
     S3 and Glacier usage per billing period, payer, usage account, region, charge kind (storage,
-    requests, retrieval, other) and storage class (cost_logic.md §1.4, kpi_s3_storage_all),
+    requests, retrieval, other) and storage class (docs/cost_rules.md, 'Storage KPIs'; CID's kpi_s3_storage_all),
     aggregated over buckets: the KPI and the unit costs need classes, not buckets. Storage is a
     GB-Mo line whose operation is a storage operation; its class comes from the product's volume
     type, with Intelligent-Tiering recognised by its operation. Unlike CID, lines without a

@@ -8,7 +8,7 @@
     )
 }}
 {#-
-    The storage lines of the KPIs (cost_logic.md §1.4) aggregated in one pass over the line items
+    The storage lines of the KPIs (docs/cost_rules.md, 'Storage KPIs') aggregated in one pass over the line items
     of the billing periods whose delivery changed (macros/incremental/billing_periods_to_rebuild.sql):
     EBS volumes and EBS snapshots per resource, S3 and Glacier per storage class (over buckets).
     int_kpi_ebs_volumes, int_kpi_ebs_snapshots and int_kpi_s3_storage read only this.

@@ -11,7 +11,7 @@
     Commitment coverage of the usage RIs and Savings Plans can cover, per billing period, payer,
     usage account, commit service group, service and region.
 
-    One definition, used everywhere (cost_logic.md §3 lists three inconsistent CID variants): the
+    One definition, used everywhere (CID has three; docs/decisions.md, 'Coverage basis'): the
     on-demand-equivalent basis of CID's `RI_SP Coverage` — public on-demand cost — over the
     eligible scope of macros/cost/commitment_scope.sql, usage lines only. Chosen because it is the
     only basis on which covered and uncovered usage are priced alike: the amortised basis

@@ -1,6 +1,6 @@
 {#-
     One row per billing period and commitment (RI or Savings Plan): how much of what was paid for
-    was used, and what it saved. Amortised dollars throughout (cost_logic.md §3):
+    was used, and what it saved. Amortised dollars throughout (docs/cost_rules.md, 'Utilisation'):
 
       used        amortised cost of the usage the commitment covered (its effective cost)
       unused      the unused commitment on its fee lines (RIFee / SavingsPlanRecurringFee)

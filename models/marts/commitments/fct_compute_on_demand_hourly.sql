@@ -8,7 +8,7 @@
     )
 }}
 {#-
-    The hourly baseline for sizing a Compute Savings Plan (cost_logic.md §3, CID's
+    The hourly baseline for sizing a Compute Savings Plan (docs/cost_rules.md, 'Savings Plan sizing'; CID's
     compute_savings_plan_eligible_spend): per payer and hour, the on-demand cost of the usage a
     Compute SP could still cover — eligible Compute usage (EC2 instances, Fargate, Lambda) billed
     on demand, not Spot, not already covered. Lines of a daily (or monthly) CUR are spread evenly

@@ -1,6 +1,6 @@
 {#-
     What commitments and Spot saved, per billing period, payer and usage account, against public
-    on-demand prices (cost_logic.md §2.3, §3). Scope: usage, commitment-covered usage and
+    on-demand prices (docs/cost_rules.md, 'Savings'). Scope: usage, commitment-covered usage and
     commitment fees — the charges that have an on-demand price. Tax, credits, refunds, support,
     marketplace and upfront purchases are left out: they have no list price, and counting them
     would move the effective savings rate for reasons that are not savings.

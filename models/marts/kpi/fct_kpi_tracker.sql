@@ -1,5 +1,5 @@
 {#-
-    The KPI tracker (cost_logic.md §1.2): one row per billing period, payer, usage account and KPI
+    The KPI tracker (docs/cost_rules.md, 'KPIs'): one row per billing period, payer, usage account and KPI
     of seeds/kpi_definitions.csv, with numerator, denominator, coverage (a ratio of sums), the goal
     and potential-savings rates from the seed, and CID's goal savings. Every account with spend in
     a period gets every KPI (0 / 0 gives no coverage and no savings).

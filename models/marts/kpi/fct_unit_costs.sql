@@ -1,5 +1,5 @@
 {#-
-    Unit costs (cost_logic.md §1.3): one row per billing period, payer, usage account, region,
+    Unit costs (docs/cost_rules.md, 'Unit costs'): one row per billing period, payer, usage account, region,
     unit metric, purchase option and resource class (instance family, volume type or storage
     class), with the cost (numerator) and the quantity (denominator) kept apart, so any rollup
     is a ratio of sums: sum(numerator_cost) / sum(denominator_quantity). Amortized cost

@@ -176,7 +176,7 @@ renamed as (
             {{ empty_as_null('savings_plan_savings_plan_a_r_n') }},
             {{ empty_as_null('reservation_reservation_a_r_n') }}
         ) as commitment_arn,
-        -- CID's purchase option rule (cost_logic.md §1.1), the same for every line item type
+        -- CID's purchase option rule (docs/cost_rules.md), the same for every line item type
         case
             when {{ empty_as_null('savings_plan_savings_plan_a_r_n') }} is not null then 'SavingsPlan'
             when {{ empty_as_null('reservation_reservation_a_r_n') }} is not null then 'Reserved'

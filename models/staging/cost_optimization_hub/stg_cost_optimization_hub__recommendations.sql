@@ -38,7 +38,7 @@ renamed as (
         estimated_savings_percentage_before_discount,
         estimated_savings_percentage_after_discount,
         tags,
-        -- CORA's taxonomy (cost_logic.md §6): buying commitments changes the rate, not the usage
+        -- CORA's taxonomy (docs/cost_rules.md): buying commitments changes the rate, not the usage
         case
             when action_type in ('PurchaseSavingsPlans', 'PurchaseReservedInstances') then 'Rate Optimization'
             else 'Usage Optimization'

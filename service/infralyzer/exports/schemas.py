@@ -2,7 +2,7 @@
 
 This module is the contract between the sample generator (which writes these files), the sync
 command (which validates what it downloads) and the dbt sources (which read them). Column names
-and types follow ../shared/reference/export_schemas.md:
+and types follow AWS's table dictionaries (docs/exports.md):
 
 * CUR 2.0 (`COST_AND_USAGE_REPORT`) with resources, split cost allocation data and IAM principal
   enabled: costs and quantities are double, rates and the RI/SP `*_time` columns are strings,

@@ -8,8 +8,8 @@ itself (SP: hourly commitment x active hours; RI: reservations x effective hourl
 hours), and EdpDiscount from EDP_RATE x the eligible gross charges. The tests then check that the
 files (rounded to 10 decimals per row) reproduce these figures to the cent.
 
-Definitions (cost_logic.md section 2.2, with this project's choices)
---------------------------------------------------------------------
+Definitions (docs/cost_rules.md, 'Cost bases', with this project's choices)
+--------------------------------------------------------------------------
 * All cost totals EXCLUDE split cost allocation child rows (EKSPod-EC2 / ECSTask-EC2); they are
   reported in `split_cost_child_row_count` / `split_cost_child_unblended_cost`.
 * `unblended_cost` = sum of `line_item_unblended_cost`.

@@ -26,7 +26,7 @@ fraction of them (the fraction is the same before and after discount). RI/SP row
 eligible On-Demand usage, savings = covered share x the commitment discount.
 
 RI and SP rows have an empty `resource_arn` (Compute Optimizer gives none), so CID's "SuperARN"
-(CORA dashboard, cost_logic.md section 6) applies. The de-duplicated savings of the answer key use
+(CORA dashboard, docs/cost_rules.md) applies. The de-duplicated savings of the answer key use
 that rule, per delivery (one payer, one snapshot):
 
 * `resource_arn <> ''`                                    -> the ARN;
