@@ -61,9 +61,12 @@ from pathlib import Path
 
 import numpy as np
 
+from infralyzer.exports.generate.model.clock import add_months, iso_h, period_start
+from infralyzer.exports.generate.model.reference import EDP_RATE
+
 CUR_TYPES = ["Usage", "DiscountedUsage", "SavingsPlanCoveredUsage", "SavingsPlanNegation", "SavingsPlanRecurringFee",
              "SavingsPlanUpfrontFee", "RIFee", "Fee", "Tax", "Credit", "Refund", "EdpDiscount"]
-# internal line item type (cur.py) -> index in CUR_TYPES
+# internal line item type (simulation/rows.py) -> index in CUR_TYPES
 _TYPE_OF = {0: 0, 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 7, 9: 8, 10: 9, 11: 10, 12: 11}
 _NEGATION = CUR_TYPES.index("SavingsPlanNegation")
 _EDP = CUR_TYPES.index("EdpDiscount")
@@ -220,8 +223,6 @@ def period_fragment(sim) -> dict:
         "effective_cost": totals["amortized_cost"],
         "list_cost": totals["public_on_demand_cost"],
     }
-    from infralyzer.exports.generate.organisation import iso_h
-
     net = 1.0 - led.rate  # every commitment charge is EDP-eligible
     commitments = []
     for c in org.commitments:
@@ -276,8 +277,6 @@ def period_fragment(sim) -> dict:
 
 
 def new_key(org, periods: list[str], exports: tuple[str, ...]) -> dict:
-    from infralyzer.exports.generate.organisation import EDP_RATE, add_months, period_start
-
     generated = period_start(add_months(org.anchor_period, 1)).replace(hour=6)
     return {
         "seed": org.seed,

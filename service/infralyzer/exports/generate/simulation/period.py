@@ -11,60 +11,22 @@ Blocks: (1) hourly-billed resources over a range of slots (hours, or days at DAI
 usage lines, commitment coverage, Savings Plan recurring fees of those slots, split-cost child
 rows; (2) daily resources (storage, requests, Lambda, DynamoDB, data transfer, other services,
 marketplace) over a range of days and resources; (3) the monthly rows at the end: RIFee, upfront
-fees, Support, Tax, Credits, Refund, EdpDiscount.
-
-Row conventions (what a reader of the CUR must know)
-----------------------------------------------------
-* Costs and quantities are rounded to 10 decimals per row. Rates are strings with 10 decimals.
-* `Usage`: unblended = rate x usage; Spot rows: unblended at the Spot price (one price per type and
-  region), `pricing_public_on_demand_cost` at the On-Demand price, `pricing_term = 'Spot'`; they
-  carry the same product attributes as On-Demand rows (real CURs can leave them sparse). Data
-  transfer rows: `line_item_product_code = 'AmazonEC2'`, `product_servicecode = 'AWSDataTransfer'`,
-  the instance id as resource id. Negation rows carry the covered row's resource id.
-* `DiscountedUsage` (RI): unblended 0, `reservation_effective_cost` = amortised upfront + recurring
-  fee for the hours used, public cost = On-Demand cost. `RIFee` (one row per RI and period, usage
-  account = payer, `line_item_resource_id` = RI ARN): unblended = recurring fee for all reserved
-  hours of the period; unused quantity/fees filled. The upfront payment is a `Fee` row
-  (`bill_bill_type = 'Purchase'`, RI ARN set) in the billing period of the RI's start.
-* `SavingsPlanCoveredUsage`: unblended = public = On-Demand cost, `savings_plan_savings_plan_effective_cost`
-  = SP rate x usage; one `SavingsPlanNegation` per covered row with unblended and public cost = minus
-  the covered row's (usage amount 0). `SavingsPlanRecurringFee`: one row per SP and slot, unblended =
-  recurring part of the commitment for the slot, `total_commitment_to_date` = commitment for the
-  slot, `used_commitment` = sum of that slot's covered effective costs (so used + unused = total by
-  construction). `SavingsPlanUpfrontFee` in the period of the SP's start.
-* EDP: on every AWS-billed row except Tax/Credit/Refund/marketplace (and split-cost child rows),
-  every `net_*` column = gross x (1 - EDP_RATE); `discount = {'edp_discount': net - gross}` and
-  `discount_total_discount` (negative) on rows with a non-zero unblended cost. `EdpDiscount` rows
-  (per account and product, per day at >= 100k rows/month hourly, else per period) carry
-  unblended = the sum of the discounts of the rows they summarise (negative), and
-  `line_item_net_unblended_cost = 0` because the discount is already inside the net columns.
-  Hence sum(unblended) over all rows = sum(net_unblended) over all rows.
-* Split cost allocation (EKS/ECS on container hosts): per host-hour 2-4 child rows with
-  `line_item_operation` `EKSPod-EC2`/`ECSTask-EC2`, the pod/task ARN as resource id and
-  `split_line_item_parent_resource_id` = the host instance; their unblended costs add up to the
-  parent row's (split cost + share of unused cost). They duplicate the parent and are excluded
-  from every total of the answer key (reported separately) and from FOCUS.
-* Support (Business) is one `Fee` row per account (payer included) on its recurring AWS charges
-  (10 % / 7 % / 5 % / 3 % tiers, minimum $100). Tax: one `Tax` row per account and product at the
-  account's rate on the net charges of that product (payer and most accounts 6.25-8.25 %, the
-  sandbox 0 %). Credits: 'AWS Activate Credits', 30 % of the top three usage products of the
-  sandbox account (or ml-research, or the last linked account with usage). Refund: 1 % of the EC2
-  charges of prod-payments (`bill_bill_type = 'Refund'`).
-* `identity_line_item_id` is a 52-character base32 hash, unique within the period's delivery;
-  `bill_invoice_id` is one invoice per payer and period.
 """
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from infralyzer.exports.generate import answer_key as ak
-from infralyzer.exports.generate.organisation import (
+from infralyzer.exports.generate.model.clock import MS_PER_HOUR, add_months, period_hours, period_int
+from infralyzer.exports.generate.model.hashing import hex_strings, rng_for, splitmix64, stable_int
+from infralyzer.exports.generate.model.organisation_model import OrganisationModel
+from infralyzer.exports.generate.model.reference import (
     EDP_RATE,
-    INVOICING_ENTITY,
     K_DDB,
     K_EBS,
     K_EC2,
@@ -74,113 +36,44 @@ from infralyzer.exports.generate.organisation import (
     K_RDS,
     K_S3,
     K_SNAP,
-    MS_PER_HOUR,
-    Organisation,
-    add_months,
-    fmt_rate,
-    hex_strings,
-    iso_h,
-    period_hours,
-    period_int,
-    rng_for,
-    splitmix64,
-    stable_int,
 )
-from infralyzer.exports.schemas import CUR2_SCHEMA
-
-# internal line item types
-(USAGE, DISC, SP_COV, SP_NEG, SP_RECUR, SP_UPFRONT, RI_FEE, FEE_RI_UP, FEE_SUPPORT, TAX, CREDIT, REFUND, EDP,
- SPLIT_EKS, SPLIT_ECS, UNUSED) = range(16)
-N_LT = 16
-LT_NAMES = ["Usage", "DiscountedUsage", "SavingsPlanCoveredUsage", "SavingsPlanNegation", "SavingsPlanRecurringFee",
-            "SavingsPlanUpfrontFee", "RIFee", "Fee", "Fee", "Tax", "Credit", "Refund", "EdpDiscount", "Usage", "Usage",
-            "Usage"]
-SPLIT_LTS = (SPLIT_EKS, SPLIT_ECS)
-EPS = 1e-9
-
-INT_FIELDS = ("lt", "acct", "sku", "res", "com", "pod")
-I64_FIELDS = ("t0", "t1")
-FLOAT_FIELDS = (
-    "amount", "cost", "public", "nf",
-    "sp_eff", "sp_rate", "sp_total", "sp_used", "sp_amort_up", "sp_recur",
-    "ri_amort_usage", "ri_recur_usage", "ri_eff", "ri_amort_period", "ri_unused_amort", "ri_unused_recur",
-    "ri_unused_qty", "ri_total_units", "ri_upfront",
-    "split_ratio", "split_usage", "split_actual", "split_reserved", "split_cost", "split_unused",
-    "split_pub_cost", "split_pub_unused",
+from infralyzer.exports.generate.simulation.rows import (
+    CREDIT,
+    DISC,
+    EDP,
+    EPS,
+    FEE_RI_UP,
+    FEE_SUPPORT,
+    REFUND,
+    RI_FEE,
+    SP_COV,
+    SP_NEG,
+    SP_RECUR,
+    SP_UPFRONT,
+    SPLIT_EKS,
+    SPLIT_ECS,
+    SPLIT_LTS,
+    TAX,
+    USAGE,
+    Rows,
+    finalize,
+    r10,
 )
-BOOL_FIELDS = ("elig",)
+
+def catalogue_schema() -> dict:
+    return {
+        "resource_id": pl.String, "account_id": pl.String, "region": pl.String, "product_code": pl.String,
+        "resource_type": pl.String, "instance_type": pl.String, "usage_type": pl.String, "processor": pl.String,
+        "operating_system": pl.String, "purchase_option": pl.String, "public_on_demand_cost": pl.Float64,
+        "unblended_cost": pl.Float64, "tags": pl.String,
+    }
 
 
-def r10(x):
-    return np.round(np.asarray(x, dtype=np.float64), 10)
+def tags_json(profile: dict) -> str | None:
+    return json.dumps(profile, sort_keys=True) if profile else None
 
 
-class Rows(dict):
-    """A block of rows: field name -> numpy array (all of length n)."""
-
-    @property
-    def n(self) -> int:
-        return len(self["lt"]) if "lt" in self else 0
-
-    @staticmethod
-    def make(n: int, **cols) -> "Rows":
-        r = Rows()
-        for k, v in cols.items():
-            a = np.asarray(v)
-            r[k] = np.full(n, a) if a.ndim == 0 else a
-        return r
-
-    @staticmethod
-    def concat(parts: list["Rows"]) -> "Rows":
-        parts = [p for p in parts if p.n]
-        out = Rows()
-        if not parts:
-            for k in INT_FIELDS:
-                out[k] = np.zeros(0, np.int32)
-            return out
-        for k in INT_FIELDS + I64_FIELDS + FLOAT_FIELDS + BOOL_FIELDS + ("net", "disc"):
-            if not any(k in p for p in parts):
-                continue
-            arrs = []
-            for p in parts:
-                if k in p:
-                    arrs.append(p[k])
-                elif k in INT_FIELDS:
-                    arrs.append(np.full(p.n, -1, np.int32))
-                elif k in I64_FIELDS:
-                    arrs.append(np.zeros(p.n, np.int64))
-                elif k in BOOL_FIELDS:
-                    arrs.append(np.zeros(p.n, bool))
-                else:
-                    arrs.append(np.full(p.n, np.nan))
-            out[k] = np.concatenate(arrs)
-        return out
-
-    def get_f(self, k: str) -> np.ndarray:
-        return self[k] if k in self else np.full(self.n, np.nan)
-
-
-
-def finalize(rows: Rows) -> Rows:
-    """Round money/quantities, derive net twins and the EDP discount."""
-    for k in FLOAT_FIELDS:
-        if k in rows and k not in ("sp_rate", "nf"):
-            rows[k] = r10(rows[k])
-    n = rows.n
-    for k in INT_FIELDS:
-        if k not in rows:
-            rows[k] = np.full(n, -1, np.int32)
-    elig = rows["elig"] if "elig" in rows else np.zeros(n, bool)
-    rows["elig"] = elig
-    cost = rows["cost"]
-    net = np.where(elig, r10(cost * (1.0 - EDP_RATE)), cost)
-    net = np.where(rows["lt"] == EDP, 0.0, net)
-    rows["net"] = net
-    rows["disc"] = np.where(elig & (cost != 0), r10(net - cost), np.nan)
-    return rows
-
-
-def commit_scope(org: Organisation) -> np.ndarray:
+def commit_scope(org: OrganisationModel) -> np.ndarray:
     """Commit service group (index in answer_key.COMMIT_GROUPS) of each SKU whose usage RIs / SPs can
     cover, -1 elsewhere; decided from the kind of charge the SKU prices (cached on the organisation).
 
@@ -242,7 +135,7 @@ def _normal_from_hash(keys: np.ndarray) -> np.ndarray:
 class PeriodSim:
     """Simulation of one billing period (and revision) of an organisation."""
 
-    def __init__(self, org: Organisation, period: str, revision: int = 0, block_rows: int = 100_000):
+    def __init__(self, org: OrganisationModel, period: str, revision: int = 0, block_rows: int = 100_000):
         self.org, self.period, self.revision = org, period, int(revision)
         self.block_rows = block_rows
         self.p0, self.p1 = period_hours(period)
@@ -803,8 +696,6 @@ class PeriodSim:
         }
 
     def _catalogue(self) -> pl.DataFrame:
-        from infralyzer.exports.generate.organisation import catalogue_schema, tags_json
-
         org, t = self.org, self.t
         kinds_kept = (K_EC2, K_FARGATE, K_RDS, K_EKS, K_EBS, K_SNAP, K_S3, K_LAMBDA, K_DDB)
         rid = self.rid_vocab.to_pylist()
@@ -857,467 +748,3 @@ class PeriodSim:
 
     def key_fragment(self) -> dict:
         return ak.period_fragment(self)
-
-
-# ====================================================================================== Arrow (CUR)
-
-TS = pa.timestamp("ms", tz="UTC")
-_MAP_STR = pa.map_(pa.string(), pa.string())
-
-
-def take(vocab: pa.Array, idx: np.ndarray) -> pa.Array:
-    idx = np.asarray(idx)
-    mask = idx < 0
-    ind = pa.array(np.where(mask, 0, idx).astype(np.int32), mask=mask if mask.any() else None)
-    return vocab.take(ind)
-
-
-def f64(x) -> pa.Array:
-    x = np.asarray(x, dtype=np.float64)
-    m = np.isnan(x)
-    return pa.array(x, type=pa.float64(), mask=m if m.any() else None)
-
-
-def ts(ms) -> pa.Array:
-    return pa.array(np.asarray(ms, dtype=np.int64), type=TS)
-
-
-def const(value, n: int, type_=pa.string()) -> pa.Array:
-    if value is None:
-        return pa.nulls(n, type_)
-    return take(pa.array([value], type=type_), np.zeros(n, np.int32))
-
-
-def line_item_ids(period_seed: int, start: int, n: int) -> pa.Array:
-    """52-character base32 ids, unique within the period (bijective hash of the row counter)."""
-    keys = np.arange(start, start + n, dtype=np.uint64) ^ np.uint64(period_seed & 0x7FFFFFFFFFFF0000)
-    w = [splitmix64(keys)]
-    for _ in range(4):
-        w.append(splitmix64(w[-1] ^ np.uint64(0x632BE59BD9B4E019)))
-    words = np.stack(w, axis=1)
-    bits = np.unpackbits(words.view(np.uint8).reshape(n, 40), axis=1)[:, :260].reshape(n, 52, 5)
-    idx = bits @ np.array([16, 8, 4, 2, 1], dtype=np.uint8)
-    chars = np.frombuffer(b"abcdefghijklmnopqrstuvwxyz234567", dtype=np.uint8)[idx]
-    offsets = np.arange(0, 52 * (n + 1), 52, dtype=np.int32)
-    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets.tobytes()), pa.py_buffer(chars.tobytes()))
-
-
-def interval_strings(t0: np.ndarray, t1: np.ndarray) -> pa.Array:
-    key = t0.astype(np.int64) * 100_000 + ((t1 - t0) // MS_PER_HOUR).astype(np.int64)
-    uniq, inv = np.unique(key, return_inverse=True)
-    vocab = []
-    for k in uniq:
-        a = int(k // 100_000) // MS_PER_HOUR
-        b = a + int(k % 100_000)
-        vocab.append(f"{iso_h(a)}/{iso_h(b)}")
-    return take(pa.array(vocab, type=pa.string()), inv.ravel())
-
-
-class OrgVocab:
-    """Arrow vocabularies shared by every block of an organisation (cached on the org)."""
-
-    def __init__(self, org: Organisation):
-        self.org = org
-        n_acct = len(org.all_accounts)
-        self.acct_id = pa.array([a.account_id for a in org.all_accounts], type=pa.string())
-        self.acct_name = pa.array([a.name for a in org.all_accounts], type=pa.string())
-        self.cost_category = pa.array(
-            [[("business_unit", a.business_unit)] if a.business_unit else [] for a in org.all_accounts], type=_MAP_STR)
-        self.resource_tags = pa.array([sorted(p.items()) for p in org.tag_profiles], type=_MAP_STR)
-        combined, focus = [], []
-        for p in org.tag_profiles:
-            for a in org.all_accounts:
-                acc = {"accountTag/owner": a.owner}
-                if a.business_unit:
-                    acc["accountTag/business-unit"] = a.business_unit
-                combined.append(sorted({**p, **acc}.items()))
-                focus.append(sorted({**{k[5:] if k.startswith("user_") else k: v for k, v in p.items()},
-                                     **acc}.items()))
-        self.n_acct = n_acct
-        self.tags = pa.array(combined, type=_MAP_STR)
-        self.focus_tags = pa.array(focus, type=_MAP_STR)
-        azs = [f"{r[0]}{c}" for r in org.regions for c in "abc"]
-        self.az = pa.array(azs, type=pa.string())
-        self.iam = pa.array(org.iam_principals, type=pa.string())
-        self.sku = org.skus.arrow()
-
-    @staticmethod
-    def of(org: Organisation) -> "OrgVocab":
-        v = org.cache.get("_vocab")
-        if v is None:
-            v = org.cache["_vocab"] = OrgVocab(org)
-        return v
-
-
-def class_index(sim: PeriodSim, rows: Rows) -> tuple[np.ndarray, np.ndarray]:
-    """Unique (lt, sku, com, acct) classes of the block and the inverse index."""
-    n_sku = sim.t.n + 1
-    n_com = len(sim.org.commitments) + 1
-    key = ((rows["lt"].astype(np.int64) * n_com + (rows["com"] + 1)) * n_sku + (rows["sku"] + 1)) * (
-        sim.n_acct + 1) + (rows["acct"] + 1)
-    uniq, inv = np.unique(key, return_inverse=True)
-    dec = []
-    for k in uniq:
-        k = int(k)
-        acct = k % (sim.n_acct + 1) - 1
-        k //= sim.n_acct + 1
-        sku = k % n_sku - 1
-        k //= n_sku
-        com = k % n_com - 1
-        lt = k // n_com
-        dec.append((lt, sku, com, acct))
-    return dec, inv.ravel()
-
-
-def class_info(sim: PeriodSim, lt: int, sku: int, com: int, acct: int) -> dict:
-    """Everything that depends only on the row's class (line type, SKU, commitment, account)."""
-    ck = (lt, sku, com, acct)
-    cached = sim._class_cache.get(ck)
-    if cached is not None:
-        return cached
-    org = sim.org
-    s = org.skus.items[sku] if sku >= 0 else None
-    c = org.commitments[com] if com >= 0 else None
-    name = LT_NAMES[lt]
-    aws = s is None or s.billing_entity == "AWS"
-    elig = aws and lt not in (TAX, CREDIT, REFUND, EDP) + SPLIT_LTS
-    usage_like = lt in (USAGE, DISC, SP_COV, SP_NEG) + SPLIT_LTS
-    d: dict = {"lt_name": name}
-    d["bill_type"] = "Purchase" if lt in (SP_UPFRONT, FEE_RI_UP) else ("Refund" if lt == REFUND else "Anniversary")
-    d["operation"] = {SPLIT_EKS: "EKSPod-EC2", SPLIT_ECS: "ECSTask-EC2"}.get(lt, s.operation if s else None)
-    # rates
-    if lt in (USAGE,) + SPLIT_LTS:
-        rate = s.rate
-    elif lt in (SP_COV, SP_NEG):
-        rate = s.od
-    elif lt == DISC:
-        rate = 0.0
-    elif lt in (SP_RECUR, RI_FEE):
-        rate = c.recurring_hourly
-    else:
-        rate = None
-    d["rate"] = fmt_rate(rate)
-    d["net_rate"] = fmt_rate(None if rate is None else (round(rate * (1 - EDP_RATE), 10) if elig else rate))
-    d["public_rate"] = fmt_rate(s.od) if (usage_like or lt == DISC) and s is not None and s.od is not None else None
-    if lt in (USAGE,) + SPLIT_LTS:
-        term = "Spot" if s.spot else "OnDemand"
-    elif lt in (DISC, RI_FEE, FEE_RI_UP):
-        term = "Reserved"
-    elif lt in (SP_COV, SP_NEG):
-        term = "OnDemand"
-    else:
-        term = None
-    d["term"] = term
-    d["unit"] = s.unit if s is not None and lt not in (TAX, CREDIT, REFUND, EDP) else None
-    if usage_like and s is not None and s.rate is not None:
-        d["rate_code"], d["rate_id"] = s.rate_code, s.rate_id
-    elif lt == DISC:
-        d["rate_code"], d["rate_id"] = f"{s.sku_id}.4NA7Y494T4.6YS6EN2CT7", str(int(s.rate_id) + 1)
-    else:
-        d["rate_code"] = d["rate_id"] = None
-    ri = c is not None and c.kind == "ReservedInstance"
-    sp = c is not None and c.kind == "SavingsPlan"
-    d["lease"] = c.term if ri else None
-    d["offering_class"] = c.offering if ri else None
-    d["purchase_option"] = c.payment_option if ri else None
-    d["tax_type"] = "Sales Tax" if lt == TAX else None
-    # description
-    acct_id = org.all_accounts[acct].account_id if acct >= 0 else ""
-    if lt == DISC:
-        osd = "Linux/UNIX (Amazon VPC)" if c.product_code == "AmazonEC2" else f"{c.engine}, Single-AZ"
-        desc = f"USD 0.0 hourly fee per {osd}, {c.instance_type} instance"
-    elif lt == SP_NEG:
-        desc = f"SavingsPlanNegation used by AccountId : {acct_id} and UsageSku : {s.sku_id}"
-    elif lt == SP_RECUR:
-        desc = f"{s.desc} recurring fee"
-    elif lt == SP_UPFRONT:
-        desc = f"{s.desc} upfront fee"
-    elif lt == RI_FEE:
-        desc = s.desc
-    elif lt == FEE_RI_UP:
-        desc = f"Sign up charge for subscription: {c.subscription_id}, planId: {stable_int('plan', c.arn) % 10**7}"
-    elif lt == TAX:
-        desc = f"Tax for product code {s.product_code}"
-    elif lt == CREDIT:
-        desc = "AWS Activate Credits"
-    elif lt == REFUND:
-        desc = f"Refund for overcharge of {s.product_name} in the previous billing period"
-    elif lt == EDP:
-        desc = "Enterprise Program Discount"
-    elif lt == UNUSED:
-        desc = f"Unused {'Savings Plan' if c.kind == 'SavingsPlan' else 'Reserved Instance'} commitment ({c.arn})"
-    else:
-        desc = s.desc if s is not None else None
-    d["desc"] = desc
-    # reservation strings
-    if ri and lt in (DISC, RI_FEE, FEE_RI_UP):
-        d["ri_arn"] = c.arn
-        d["ri_start"], d["ri_end"] = iso_h(c.start_h), iso_h(c.end_h)
-        d["ri_sub"] = c.subscription_id
-        if lt == RI_FEE:
-            hours = float(sim.c_act[c.idx].sum())
-            d["ri_mod"] = "Original"
-            d["ri_nres"] = str(c.n)
-            d["ri_units_per"] = f"{hours:g}"
-            d["ri_nunits_per"] = f"{hours * c.nf:g}"
-            d["ri_total_units"] = f"{c.n * hours:g}"
-            d["ri_total_nunits"] = f"{c.n * hours * c.nf:g}"
-    if sp and lt in (SP_COV, SP_NEG, SP_RECUR, SP_UPFRONT):
-        d["sp_arn"] = c.arn
-        d["sp_offering"] = c.offering
-        d["sp_payment"] = c.payment_option
-        d["sp_term"] = c.term
-        d["sp_region"] = c.region
-        d["sp_family"] = c.instance_family
-        d["sp_start"], d["sp_end"] = iso_h(c.start_h), iso_h(c.end_h)
-    d["resource_from_commitment"] = lt in (SP_RECUR, SP_UPFRONT, RI_FEE, FEE_RI_UP)
-    # FOCUS
-    cat = {USAGE: "Usage", DISC: "Usage", SP_COV: "Usage", UNUSED: "Usage", SP_RECUR: "Purchase",
-           SP_UPFRONT: "Purchase", RI_FEE: "Purchase", FEE_RI_UP: "Purchase", FEE_SUPPORT: "Purchase",
-           TAX: "Tax", CREDIT: "Credit", EDP: "Credit", REFUND: "Adjustment"}.get(lt)
-    d["ChargeCategory"] = cat
-    d["ChargeClass"] = "Correction" if lt == REFUND else None
-    d["ChargeFrequency"] = {SP_RECUR: "Recurring", RI_FEE: "Recurring", FEE_SUPPORT: "Recurring", TAX: "Recurring",
-                            SP_UPFRONT: "One-Time", FEE_RI_UP: "One-Time", CREDIT: "One-Time",
-                            REFUND: "One-Time"}.get(lt, "Usage-Based")
-    if lt == USAGE:
-        pc = "Dynamic" if s.spot else "Standard"
-    elif lt in (DISC, SP_COV, UNUSED):
-        pc = "Committed"
-    elif cat == "Purchase":
-        pc = "Standard"
-    elif lt == TAX:
-        pc = None
-    else:
-        pc = "Other"
-    d["PricingCategory"] = pc
-    commit_row = c is not None and lt in (DISC, SP_COV, UNUSED, SP_RECUR, SP_UPFRONT, RI_FEE, FEE_RI_UP)
-    d["CommitmentDiscountId"] = c.arn if commit_row else None
-    d["CommitmentDiscountCategory"] = ("Spend" if sp else "Usage") if commit_row else None
-    d["CommitmentDiscountType"] = ("Savings Plan" if sp else "Reserved Instance") if commit_row else None
-    d["CommitmentDiscountName"] = c.arn.rsplit("/", 1)[-1].rsplit(":", 1)[-1] if commit_row else None
-    d["CommitmentDiscountStatus"] = ("Used" if lt in (DISC, SP_COV) else ("Unused" if lt == UNUSED else None)) \
-        if commit_row else None
-    d["CommitmentDiscountUnit"] = ("USD" if sp else "Hours") if commit_row else None
-    consumed = lt in (USAGE, DISC, SP_COV)
-    d["ConsumedUnit"] = s.unit if consumed else None
-    priced = consumed or cat == "Purchase"
-    d["PricingUnit"] = s.unit if priced and s is not None and s.unit and lt != UNUSED else None
-    d["ListUnitPrice"] = s.od if consumed and s.od is not None else np.nan
-    d["SkuId"] = s.sku_id if s is not None and s.key[0] != "product" and lt not in (TAX, CREDIT, REFUND, EDP) \
-        and lt != UNUSED else None
-    d["SkuPriceId"] = d["rate_code"] if consumed else None
-    d["SkuMeter"] = s.sku_meter if d["SkuId"] else None
-    d["ServiceName"] = s.product_name if s else None
-    d["PublisherName"] = s.legal_entity if s else None
-    d["RegionId"] = s.region if s else None
-    d["FocusResourceType"] = (("Savings Plan" if sp else "Reserved Instance") if lt in (
-        SP_RECUR, SP_UPFRONT, RI_FEE, FEE_RI_UP, UNUSED) else (s.focus_resource_type if s else None))
-    d["elig"] = elig
-    sim._class_cache[ck] = d
-    return d
-
-
-def class_columns(sim: PeriodSim, classes: list[tuple], inv: np.ndarray, names: list[str],
-                  numeric: tuple[str, ...] = ()) -> dict[str, pa.Array]:
-    infos = [class_info(sim, *k) for k in classes]
-    out = {}
-    for name in names:
-        values = [i.get(name) for i in infos]
-        if name in numeric:
-            out[name] = np.array([np.nan if v is None else v for v in values], dtype=np.float64)[inv]
-        else:
-            out[name] = take(pa.array(values, type=pa.string()), inv)
-    return out
-
-
-_CLASS_STR = ["lt_name", "bill_type", "operation", "rate", "net_rate", "public_rate", "term", "unit", "rate_code",
-              "rate_id", "lease", "offering_class", "purchase_option", "tax_type", "desc", "ri_arn", "ri_start",
-              "ri_end", "ri_sub", "ri_mod", "ri_nres", "ri_units_per", "ri_nunits_per", "ri_total_units",
-              "ri_total_nunits", "sp_arn", "sp_offering", "sp_payment", "sp_term", "sp_region", "sp_family",
-              "sp_start", "sp_end"]
-
-
-def net_of(x: np.ndarray, elig: np.ndarray) -> np.ndarray:
-    return np.where(elig, r10(x * (1.0 - EDP_RATE)), x)
-
-
-def discount_map(disc: np.ndarray) -> pa.Array:
-    has = ~np.isnan(disc)
-    offsets = np.zeros(len(disc) + 1, np.int32)
-    offsets[1:] = np.cumsum(has)
-    m = int(has.sum())
-    keys = const("edp_discount", m)
-    items = pa.array(disc[has], type=pa.float64())
-    return pa.MapArray.from_arrays(pa.array(offsets), keys, items)
-
-
-def resource_strings(sim: PeriodSim, rows: Rows) -> dict[str, np.ndarray]:
-    """Per-row resource-derived indices (tag profile, AZ, IAM)."""
-    res = rows["res"]
-    has = res >= 0
-    safe = np.where(has, res, 0)
-    tag = np.where(has, sim.res_tag[safe], 0)
-    az = np.where(has, sim.res_az[safe], -1)
-    iam = np.where(has & np.isin(rows["lt"], (USAGE,)), sim.res_iam[safe], -1)
-    return {"tag": tag, "az": az, "iam": iam}
-
-
-def cur_table(sim: PeriodSim, rows: Rows, start_row: int) -> pa.Table:
-    org = sim.org
-    v = OrgVocab.of(org)
-    n = rows.n
-    lt = rows["lt"]
-    sku, acct, com = rows["sku"], rows["acct"], rows["com"]
-    classes, inv = class_index(sim, rows)
-    cc = class_columns(sim, classes, inv, _CLASS_STR)
-    rs = resource_strings(sim, rows)
-    cols: dict[str, pa.Array] = {}
-    p0ms, p1ms = sim.p0 * MS_PER_HOUR, sim.p1 * MS_PER_HOUR
-    cols["bill_bill_type"] = cc["bill_type"]
-    cols["bill_billing_entity"] = take(v.sku["billing_entity"], sku)
-    cols["bill_billing_period_end_date"] = ts(np.full(n, p1ms))
-    cols["bill_billing_period_start_date"] = ts(np.full(n, p0ms))
-    cols["bill_invoice_id"] = const(org.invoice_id(sim.period), n)
-    cols["bill_invoicing_entity"] = const(INVOICING_ENTITY, n)
-    cols["bill_payer_account_id"] = const(org.payer_account_id, n)
-    cols["bill_payer_account_name"] = const(org.payer_account_name, n)
-    cols["identity_line_item_id"] = line_item_ids(sim.period_seed, start_row, n)
-    cols["identity_time_interval"] = interval_strings(rows["t0"], rows["t1"])
-    cols["line_item_availability_zone"] = take(v.az, rs["az"])
-    cost = rows["cost"]
-    elig = rows["elig"]
-    cols["line_item_blended_cost"] = f64(cost)
-    cols["line_item_blended_rate"] = cc["rate"]
-    cols["line_item_currency_code"] = const("USD", n)
-    cols["line_item_iam_principal"] = take(v.iam, rs["iam"])
-    cols["line_item_legal_entity"] = take(v.sku["legal_entity"], sku)
-    cols["line_item_line_item_description"] = cc["desc"]
-    cols["line_item_line_item_type"] = cc["lt_name"]
-    cols["line_item_net_unblended_cost"] = f64(rows["net"])
-    cols["line_item_net_unblended_rate"] = cc["net_rate"]
-    nf = rows.get_f("nf")
-    amount = rows.get_f("amount")
-    cols["line_item_normalization_factor"] = f64(nf)
-    cols["line_item_normalized_usage_amount"] = f64(r10(amount * nf))
-    cols["line_item_operation"] = cc["operation"]
-    cols["line_item_product_code"] = take(v.sku["product_code"], sku)
-    res_idx = np.where(np.isin(lt, SPLIT_LTS), -1, rows["res"])
-    from_commit = np.isin(lt, (SP_RECUR, SP_UPFRONT, RI_FEE, FEE_RI_UP))
-    res_idx = np.where(from_commit, sim.n_res + com, res_idx)
-    rid = take(sim.rid_vocab, res_idx)
-    if np.isin(lt, SPLIT_LTS).any():
-        pod_ids = take(sim.pod_vocab, rows["pod"])
-        rid = pc.if_else(pa.array(np.isin(lt, SPLIT_LTS)), pod_ids, rid)
-    cols["line_item_resource_id"] = rid
-    cols["line_item_tax_type"] = cc["tax_type"]
-    cols["line_item_unblended_cost"] = f64(cost)
-    cols["line_item_unblended_rate"] = cc["rate"]
-    cols["line_item_usage_account_id"] = take(v.acct_id, acct)
-    cols["line_item_usage_account_name"] = take(v.acct_name, acct)
-    cols["line_item_usage_amount"] = f64(amount)
-    cols["line_item_usage_end_date"] = ts(rows["t1"])
-    cols["line_item_usage_start_date"] = ts(rows["t0"])
-    cols["line_item_usage_type"] = take(v.sku["usage_type"], sku)
-    cols["pricing_currency"] = const("USD", n)
-    cols["pricing_lease_contract_length"] = cc["lease"]
-    cols["pricing_offering_class"] = cc["offering_class"]
-    cols["pricing_public_on_demand_cost"] = f64(np.nan_to_num(rows.get_f("public"), nan=0.0))
-    cols["pricing_public_on_demand_rate"] = cc["public_rate"]
-    cols["pricing_purchase_option"] = cc["purchase_option"]
-    cols["pricing_rate_code"] = cc["rate_code"]
-    cols["pricing_rate_id"] = cc["rate_id"]
-    cols["pricing_term"] = cc["term"]
-    cols["pricing_unit"] = cc["unit"]
-    # product
-    cols["product"] = take(v.sku["pmap"], sku)
-    for col, key in [("product_from_location", "from_location"), ("product_from_location_type", "from_location_type"),
-                     ("product_from_region_code", "from_region"), ("product_instance_family", "instance_family"),
-                     ("product_instance_type", "instance_type"), ("product_location", "location"),
-                     ("product_location_type", "location_type"), ("product_operation", "operation"),
-                     ("product_pricing_unit", "unit"), ("product_product_family", "family"),
-                     ("product_region_code", "region"), ("product_servicecode", "servicecode"),
-                     ("product_sku", "sku_id"), ("product_to_location", "to_location"),
-                     ("product_to_location_type", "to_location_type"), ("product_to_region_code", "to_region"),
-                     ("product_usagetype", "usage_type")]:
-        cols[col] = take(v.sku[key], sku)
-    # reservation
-    ri_row = np.isin(lt, (DISC, RI_FEE, FEE_RI_UP))
-    for col, key in [("reservation_amortized_upfront_cost_for_usage", "ri_amort_usage"),
-                     ("reservation_amortized_upfront_fee_for_billing_period", "ri_amort_period"),
-                     ("reservation_effective_cost", "ri_eff"),
-                     ("reservation_recurring_fee_for_usage", "ri_recur_usage"),
-                     ("reservation_unused_amortized_upfront_fee_for_billing_period", "ri_unused_amort"),
-                     ("reservation_unused_quantity", "ri_unused_qty"),
-                     ("reservation_unused_recurring_fee", "ri_unused_recur"),
-                     ("reservation_upfront_value", "ri_upfront")]:
-        cols[col] = f64(rows.get_f(key))
-    for col, key in [("reservation_net_amortized_upfront_cost_for_usage", "ri_amort_usage"),
-                     ("reservation_net_amortized_upfront_fee_for_billing_period", "ri_amort_period"),
-                     ("reservation_net_effective_cost", "ri_eff"),
-                     ("reservation_net_recurring_fee_for_usage", "ri_recur_usage"),
-                     ("reservation_net_unused_amortized_upfront_fee_for_billing_period", "ri_unused_amort"),
-                     ("reservation_net_unused_recurring_fee", "ri_unused_recur"),
-                     ("reservation_net_upfront_value", "ri_upfront")]:
-        cols[col] = f64(net_of(rows.get_f(key), elig))
-    cols["reservation_unused_normalized_unit_quantity"] = f64(r10(rows.get_f("ri_unused_qty") * nf))
-    cols["reservation_availability_zone"] = pa.nulls(n, pa.string())
-    cols["reservation_end_time"] = cc["ri_end"]
-    cols["reservation_modification_status"] = cc["ri_mod"]
-    cols["reservation_normalized_units_per_reservation"] = cc["ri_nunits_per"]
-    cols["reservation_number_of_reservations"] = cc["ri_nres"]
-    cols["reservation_reservation_a_r_n"] = cc["ri_arn"]
-    cols["reservation_start_time"] = cc["ri_start"]
-    cols["reservation_subscription_id"] = cc["ri_sub"]
-    cols["reservation_total_reserved_normalized_units"] = cc["ri_total_nunits"]
-    cols["reservation_total_reserved_units"] = cc["ri_total_units"]
-    cols["reservation_units_per_reservation"] = cc["ri_units_per"]
-    del ri_row
-    # savings plans
-    cols["savings_plan_amortized_upfront_commitment_for_billing_period"] = f64(rows.get_f("sp_amort_up"))
-    cols["savings_plan_net_amortized_upfront_commitment_for_billing_period"] = f64(
-        net_of(rows.get_f("sp_amort_up"), elig))
-    cols["savings_plan_recurring_commitment_for_billing_period"] = f64(rows.get_f("sp_recur"))
-    cols["savings_plan_net_recurring_commitment_for_billing_period"] = f64(net_of(rows.get_f("sp_recur"), elig))
-    cols["savings_plan_savings_plan_effective_cost"] = f64(rows.get_f("sp_eff"))
-    cols["savings_plan_net_savings_plan_effective_cost"] = f64(net_of(rows.get_f("sp_eff"), elig))
-    cols["savings_plan_savings_plan_rate"] = f64(rows.get_f("sp_rate"))
-    cols["savings_plan_total_commitment_to_date"] = f64(rows.get_f("sp_total"))
-    cols["savings_plan_used_commitment"] = f64(rows.get_f("sp_used"))
-    cols["savings_plan_end_time"] = cc["sp_end"]
-    cols["savings_plan_start_time"] = cc["sp_start"]
-    cols["savings_plan_instance_type_family"] = cc["sp_family"]
-    cols["savings_plan_offering_type"] = cc["sp_offering"]
-    cols["savings_plan_payment_option"] = cc["sp_payment"]
-    cols["savings_plan_purchase_term"] = cc["sp_term"]
-    cols["savings_plan_region"] = cc["sp_region"]
-    cols["savings_plan_savings_plan_a_r_n"] = cc["sp_arn"]
-    # split cost allocation
-    split = np.isin(lt, SPLIT_LTS)
-    cols["split_line_item_actual_usage"] = f64(rows.get_f("split_actual"))
-    cols["split_line_item_net_split_cost"] = f64(np.where(split, r10(rows.get_f("split_cost") * (1 - EDP_RATE)),
-                                                          np.nan))
-    cols["split_line_item_net_unused_cost"] = f64(np.where(split, r10(rows.get_f("split_unused") * (1 - EDP_RATE)),
-                                                           np.nan))
-    parent = take(sim.rid_vocab, np.where(split, rows["res"], -1))
-    cols["split_line_item_parent_resource_id"] = parent
-    cols["split_line_item_public_on_demand_split_cost"] = f64(rows.get_f("split_pub_cost"))
-    cols["split_line_item_public_on_demand_unused_cost"] = f64(rows.get_f("split_pub_unused"))
-    cols["split_line_item_reserved_usage"] = f64(rows.get_f("split_reserved"))
-    cols["split_line_item_split_cost"] = f64(rows.get_f("split_cost"))
-    cols["split_line_item_split_usage"] = f64(rows.get_f("split_usage"))
-    cols["split_line_item_split_usage_ratio"] = f64(rows.get_f("split_ratio"))
-    cols["split_line_item_unused_cost"] = f64(rows.get_f("split_unused"))
-    # discounts, categories, tags
-    disc = rows["disc"]
-    cols["discount"] = discount_map(disc)
-    cols["discount_bundled_discount"] = pa.nulls(n, pa.float64())
-    cols["discount_total_discount"] = f64(disc)
-    cols["cost_category"] = take(v.cost_category, acct)
-    cols["resource_tags"] = take(v.resource_tags, rs["tag"])
-    cols["tags"] = take(v.tags, rs["tag"].astype(np.int64) * v.n_acct + acct)
-    arrays = [cols[f.name] if f.name in cols else pa.nulls(n, f.type) for f in CUR2_SCHEMA]
-    return pa.Table.from_arrays(arrays, schema=CUR2_SCHEMA)
-
-
-__all__ = ["PeriodSim", "Rows", "cur_table", "LT_NAMES"]

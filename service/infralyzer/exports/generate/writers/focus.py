@@ -1,6 +1,6 @@
 """FOCUS 1.2 rows (AWS export `FOCUS_1_2_AWS`, folder `focus`) describing the same charges as the CUR.
 
-Each CUR block of `cur.PeriodSim` is mapped here, so both exports come from the same model rows.
+Each block of `simulation.period.PeriodSim` is mapped here, so both exports come from the same model rows.
 Mapping (export_schemas.md sections 1.5 and 2, cost_logic.md section 5):
 
 * Rows dropped: `SavingsPlanNegation` and the split cost allocation child rows.
@@ -39,7 +39,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from infralyzer.exports.generate.cur import (
+from infralyzer.exports.generate.model.clock import MS_PER_HOUR
+from infralyzer.exports.generate.model.reference import INVOICING_ENTITY
+from infralyzer.exports.generate.simulation.period import PeriodSim
+from infralyzer.exports.generate.simulation.rows import (
     CREDIT,
     DISC,
     EDP,
@@ -55,20 +58,11 @@ from infralyzer.exports.generate.cur import (
     TAX,
     UNUSED,
     USAGE,
-    OrgVocab,
-    PeriodSim,
     Rows,
-    class_columns,
-    class_index,
-    const,
-    discount_map,
-    f64,
     r10,
-    resource_strings,
-    take,
-    ts,
 )
-from infralyzer.exports.generate.organisation import INVOICING_ENTITY, MS_PER_HOUR
+from infralyzer.exports.generate.writers.arrow import OrgVocab, const, discount_map, f64, take, ts
+from infralyzer.exports.generate.writers.charge_classes import class_columns, class_index, resource_strings
 from infralyzer.exports.schemas import FOCUS12_SCHEMA
 
 _CLASS_STR = ["ChargeCategory", "ChargeClass", "ChargeFrequency", "PricingCategory", "CommitmentDiscountId",
