@@ -20,8 +20,8 @@ are not described by the new key.
 organisation (seed, scale and anchor are read from the answer key), plus late-arriving usage that
 depends on (seed, period, revision) - short-lived On-Demand instances, cumulative over revisions -
 written as a new execution (new execution id, previous files removed by the protocol), for every
-export the key lists. The period's entry of
-the answer key is replaced so that the key always describes what is on disk.
+export the key lists. The period's entry of the answer key is replaced so that the key always
+describes what is on disk.
 
 Same arguments give identical file contents (execution ids and manifest timestamps aside) and
 identical answer keys. See the module docstrings of organisation.py (model and where each part

@@ -8,12 +8,12 @@ itself (SP: hourly commitment x active hours; RI: reservations x effective hourl
 hours), and EdpDiscount from EDP_RATE x the eligible gross charges. The tests then check that the
 files (rounded to 10 decimals per row) reproduce these figures to the cent.
 
-Definitions (cost_logic.md section 2.2, with this project's choices)
---------------------------------------------------------------------
+Definitions (docs/cost_rules.md, with this project's choices)
+-------------------------------------------------------------
 * All cost totals EXCLUDE split cost allocation child rows (EKSPod-EC2 / ECSTask-EC2); they are
   reported in `split_cost_child_row_count` / `split_cost_child_unblended_cost`.
 * `unblended_cost` = sum of `line_item_unblended_cost`.
-* `amortized_cost` = the CASE of section 2.2: covered SP usage -> SP effective cost, SP recurring fee ->
+* `amortized_cost` = the amortisation CASE: covered SP usage -> SP effective cost, SP recurring fee ->
   unused commitment (total - used), negation / SP upfront / RI upfront `Fee` -> 0, DiscountedUsage ->
   reservation effective cost, RIFee -> unused amortised upfront + unused recurring fee, everything else
   (incl. EdpDiscount, Tax, Credit, Refund, Support) -> unblended.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import numpy as np
+
 MS_PER_HOUR = 3_600_000
 INF_H = 2**40  # "never dies"
 TERM_1Y_H = 365 * 24
@@ -48,3 +50,8 @@ WINDOW_START_H = hour_of_date(2020, 1)
 CHURN_FROM_H = hour_of_date(2019, 7)
 CHURN_TO_H = hour_of_date(2031, 1)
 CORE_FROM_H = hour_of_date(2016, 1)
+
+
+def overlap(a0, a1, b0, b1):
+    """Length of the intersection of [a0, a1) and [b0, b1) (element-wise, 0 when disjoint)."""
+    return np.clip(np.minimum(a1, b1) - np.maximum(a0, b0), 0, None)

@@ -62,7 +62,7 @@ def sp_rates(t: SkuTable, c: Commitment, base_discount: float) -> np.ndarray:
     out = np.full(len(t.items), np.nan)
     for i, s in enumerate(t.items):
         if s.key[0] == "ec2" and not s.spot:
-            itype, region, os_ = s.key[1], s.key[2], s.key[3]
+            itype, region = s.key[1], s.key[2]
             fam = itype.split(".")[0]
             if c.offering == "EC2InstanceSavingsPlans" and not (fam == c.instance_family and region == c.region):
                 continue

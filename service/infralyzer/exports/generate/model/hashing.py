@@ -51,3 +51,12 @@ def token(*parts, n: int = 16, alphabet: bytes = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ012
     """Deterministic id-like token (e.g. SKUs)."""
     digest = hashlib.blake2b(repr(parts).encode(), digest_size=32).digest()
     return "".join(chr(alphabet[b % len(alphabet)]) for b in digest[:n])
+
+
+def normal_from_hash(keys: np.ndarray) -> np.ndarray:
+    """Standard normal draws that depend only on the integer keys (Box-Muller on two hashes)."""
+    h1 = splitmix64(keys)
+    h2 = splitmix64(h1 ^ np.uint64(0xD1B54A32D192ED03))
+    u1 = ((h1 >> np.uint64(11)).astype(np.float64) + 0.5) / float(1 << 53)
+    u2 = ((h2 >> np.uint64(11)).astype(np.float64) + 0.5) / float(1 << 53)
+    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)

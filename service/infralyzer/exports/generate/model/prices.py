@@ -406,7 +406,7 @@ def dt_sku(t: SkuTable, line: str, region: str, to_region: str | None = None) ->
     if line == "out":
         ut, op, price, ttype = "DataTransfer-Out-Bytes", "RunInstances", 0.09, "AWS Outbound"
         to_loc, to_type, to_code = "External", "Other", None
-        desc = f"$0.09 per GB - first 10 TB / month data transfer out beyond the global free tier"
+        desc = "$0.09 per GB - first 10 TB / month data transfer out beyond the global free tier"
     elif line == "interregion":
         tr = t.regions[t.region_index[to_region]]
         ut, op, price, ttype = f"{tr[1]}-AWS-Out-Bytes", "RunInstances", 0.02, "InterRegion Outbound"

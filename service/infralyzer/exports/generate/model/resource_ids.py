@@ -24,7 +24,6 @@ def assign_resource_ids(seed, hr, dr, accounts, regions, t: SkuTable) -> None:
     nh, nd = len(hr["kind"]), len(dr["kind"])
     hx = hex_strings(np.arange(nh), 17, salt=stable_int("hr", seed))
     ids = np.empty(nh, dtype=object)
-    names = np.empty(nh, dtype=object)
     for i in range(nh):
         kind = int(hr["kind"][i])
         a = accounts[hr["acct"][i]].account_id

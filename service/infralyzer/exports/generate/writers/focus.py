@@ -1,7 +1,7 @@
 """FOCUS 1.2 rows (AWS export `FOCUS_1_2_AWS`, folder `focus`) describing the same charges as the CUR.
 
 Each block of `simulation.period.PeriodSim` is mapped here, so both exports come from the same model rows.
-Mapping (export_schemas.md sections 1.5 and 2, cost_logic.md section 5):
+Mapping (docs/exports.md for the FOCUS columns, docs/cost_rules.md for the cost bases):
 
 * Rows dropped: `SavingsPlanNegation` and the split cost allocation child rows.
 * Rows added: for every `SavingsPlanRecurringFee` row with unused commitment and every `RIFee` row
