@@ -82,30 +82,10 @@ class RateRecommendations:
             "savingsPercentage": round(100 * coverage * disc, 2),
         }
         details = {root: {"configuration": config, "costCalculation": {"pricing": pricing}}}
-        self.add(
-            key="Compute",
-            account_id=account,
-            region=region,
-            resource_arn="",
-            action_type="PurchaseSavingsPlans",
-            current_type=rtype,
-            recommended_type=rtype,
-            current_summary=f"${od_after / HOURS_PER_MONTH:.3f}/hour On-Demand",
-            recommended_summary=summary,
-            current_details=details,
-            recommended_details=details,
-            cost_before=od_before,
-            cost_after=od_after,
-            savings_before=od_before * coverage * disc,
-            savings_after=od_after * coverage * disc,
-            effort="VeryLow",
-            restart=False,
-            rollback=False,
-            source="CostExplorer",
-            lookback=30,
-            tags={},
-            id_parts=(rtype, level, region, family),
-        )
+        self._add_purchase(key="Compute", action="PurchaseSavingsPlans", rtype=rtype, account=account, region=region,
+                           current_summary=f"${od_after / HOURS_PER_MONTH:.3f}/hour On-Demand",
+                           recommended_summary=summary, details=details, od_before=od_before, od_after=od_after,
+                           coverage=coverage, disc=disc, id_parts=(rtype, level, region, family))
 
     def reserved_instances(self, resources: list[dict]) -> None:
         groups: dict[tuple, list] = {}
@@ -185,18 +165,31 @@ class RateRecommendations:
         }
         details = {root: {"configuration": config, "costCalculation": {"pricing": pricing}}}
         svc = config["service"]
-        self.add(
-            key=f"{svc}:{region}:{product}:{itype}",
-            account_id=account,
-            region=region,
-            resource_arn="",
-            action_type="PurchaseReservedInstances",
-            current_type=rtype,
-            recommended_type=rtype,
-            current_summary=f"{n} On-Demand {itype} {product}",
+        self._add_purchase(
+            key=f"{svc}:{region}:{product}:{itype}", action="PurchaseReservedInstances", rtype=rtype, account=account,
+            region=region, current_summary=f"{n} On-Demand {itype} {product}",
             recommended_summary=(
                 f"{qty} {itype} {product} in AWS account {account} ({level}), {self.term} term, {self.payment}"
             ),
+            details=details, od_before=od_before, od_after=od_after, coverage=coverage, disc=disc,
+            id_parts=(rtype, level, region, product, itype),
+        )
+
+    def _add_purchase(self, *, key: str, action: str, rtype: str, account: str, region: str, current_summary: str,
+                      recommended_summary: str, details: dict, od_before: float, od_after: float,
+                      coverage: float, disc: float, id_parts: tuple) -> None:
+        """A commitment purchase (Cost Explorer): no resource ARN, savings = eligible On-Demand cost x
+        covered share x commitment discount."""
+        self.add(
+            key=key,
+            account_id=account,
+            region=region,
+            resource_arn="",
+            action_type=action,
+            current_type=rtype,
+            recommended_type=rtype,
+            current_summary=current_summary,
+            recommended_summary=recommended_summary,
             current_details=details,
             recommended_details=details,
             cost_before=od_before,
@@ -209,7 +202,5 @@ class RateRecommendations:
             source="CostExplorer",
             lookback=30,
             tags={},
-            id_parts=(rtype, level, region, product, itype),
+            id_parts=id_parts,
         )
-
-
