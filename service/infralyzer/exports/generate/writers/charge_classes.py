@@ -62,11 +62,21 @@ def class_info(sim: PeriodSim, lt: int, sku: int, com: int, acct: int) -> dict:
     org = sim.org
     s = org.skus.items[sku] if sku >= 0 else None
     c = org.commitments[com] if com >= 0 else None
-    name = LT_NAMES[lt]
     aws = s is None or s.billing_entity == "AWS"
     elig = aws and lt not in (TAX, CREDIT, REFUND, EDP) + SPLIT_LTS
+    d: dict = {"lt_name": LT_NAMES[lt], "elig": elig}
+    d.update(_pricing_attributes(lt, s, c, elig))
+    d["desc"] = _description(lt, s, c, org.all_accounts[acct].account_id if acct >= 0 else "")
+    d.update(_commitment_attributes(sim, lt, c))
+    d.update(_focus_attributes(lt, s, c, d["rate_code"]))
+    sim._class_cache[ck] = d
+    return d
+
+
+def _pricing_attributes(lt: int, s, c, elig: bool) -> dict:
+    """Bill type, operation, rates (net of the EDP when eligible), pricing term, unit and rate codes."""
     usage_like = lt in (USAGE, DISC, SP_COV, SP_NEG) + SPLIT_LTS
-    d: dict = {"lt_name": name}
+    d: dict = {}
     d["bill_type"] = "Purchase" if lt in (SP_UPFRONT, FEE_RI_UP) else ("Refund" if lt == REFUND else "Anniversary")
     d["operation"] = {SPLIT_EKS: "EKSPod-EC2", SPLIT_ECS: "ECSTask-EC2"}.get(lt, s.operation if s else None)
     # rates
@@ -100,13 +110,15 @@ def class_info(sim: PeriodSim, lt: int, sku: int, com: int, acct: int) -> dict:
     else:
         d["rate_code"] = d["rate_id"] = None
     ri = c is not None and c.kind == "ReservedInstance"
-    sp = c is not None and c.kind == "SavingsPlan"
     d["lease"] = c.term if ri else None
     d["offering_class"] = c.offering if ri else None
     d["purchase_option"] = c.payment_option if ri else None
     d["tax_type"] = "Sales Tax" if lt == TAX else None
-    # description
-    acct_id = org.all_accounts[acct].account_id if acct >= 0 else ""
+    return d
+
+
+def _description(lt: int, s, c, acct_id: str) -> str | None:
+    """`line_item_line_item_description`, as AWS words it per line item type."""
     if lt == DISC:
         osd = "Linux/UNIX (Amazon VPC)" if c.product_code == "AmazonEC2" else f"{c.engine}, Single-AZ"
         desc = f"USD 0.0 hourly fee per {osd}, {c.instance_type} instance"
@@ -132,8 +144,14 @@ def class_info(sim: PeriodSim, lt: int, sku: int, com: int, acct: int) -> dict:
         desc = f"Unused {'Savings Plan' if c.kind == 'SavingsPlan' else 'Reserved Instance'} commitment ({c.arn})"
     else:
         desc = s.desc if s is not None else None
-    d["desc"] = desc
-    # reservation strings
+    return desc
+
+
+def _commitment_attributes(sim: PeriodSim, lt: int, c) -> dict:
+    """Reservation and Savings Plan strings of the rows a commitment is on."""
+    ri = c is not None and c.kind == "ReservedInstance"
+    sp = c is not None and c.kind == "SavingsPlan"
+    d: dict = {}
     if ri and lt in (DISC, RI_FEE, FEE_RI_UP):
         d["ri_arn"] = c.arn
         d["ri_start"], d["ri_end"] = iso_h(c.start_h), iso_h(c.end_h)
@@ -155,7 +173,13 @@ def class_info(sim: PeriodSim, lt: int, sku: int, com: int, acct: int) -> dict:
         d["sp_family"] = c.instance_family
         d["sp_start"], d["sp_end"] = iso_h(c.start_h), iso_h(c.end_h)
     d["resource_from_commitment"] = lt in (SP_RECUR, SP_UPFRONT, RI_FEE, FEE_RI_UP)
-    # FOCUS
+    return d
+
+
+def _focus_attributes(lt: int, s, c, rate_code: str | None) -> dict:
+    """FOCUS charge, pricing, commitment, SKU and service columns."""
+    sp = c is not None and c.kind == "SavingsPlan"
+    d: dict = {}
     cat = {USAGE: "Usage", DISC: "Usage", SP_COV: "Usage", UNUSED: "Usage", SP_RECUR: "Purchase",
            SP_UPFRONT: "Purchase", RI_FEE: "Purchase", FEE_RI_UP: "Purchase", FEE_SUPPORT: "Purchase",
            TAX: "Tax", CREDIT: "Credit", EDP: "Credit", REFUND: "Adjustment"}.get(lt)
@@ -190,16 +214,15 @@ def class_info(sim: PeriodSim, lt: int, sku: int, com: int, acct: int) -> dict:
     d["ListUnitPrice"] = s.od if consumed and s.od is not None else np.nan
     d["SkuId"] = s.sku_id if s is not None and s.key[0] != "product" and lt not in (TAX, CREDIT, REFUND, EDP) \
         and lt != UNUSED else None
-    d["SkuPriceId"] = d["rate_code"] if consumed else None
+    d["SkuPriceId"] = rate_code if consumed else None
     d["SkuMeter"] = s.sku_meter if d["SkuId"] else None
     d["ServiceName"] = s.product_name if s else None
     d["PublisherName"] = s.legal_entity if s else None
     d["RegionId"] = s.region if s else None
     d["FocusResourceType"] = (("Savings Plan" if sp else "Reserved Instance") if lt in (
         SP_RECUR, SP_UPFRONT, RI_FEE, FEE_RI_UP, UNUSED) else (s.focus_resource_type if s else None))
-    d["elig"] = elig
-    sim._class_cache[ck] = d
     return d
+
 
 
 def class_columns(sim: PeriodSim, classes: list[tuple], inv: np.ndarray, names: list[str],

@@ -52,7 +52,6 @@ from infralyzer.exports.generate.model.clock import MS_PER_HOUR
 from infralyzer.exports.generate.model.reference import EDP_RATE, INVOICING_ENTITY
 from infralyzer.exports.generate.simulation.period import PeriodSim
 from infralyzer.exports.generate.simulation.rows import (
-    DISC,
     FEE_RI_UP,
     RI_FEE,
     SP_RECUR,
@@ -84,14 +83,29 @@ _CLASS_STR = ["lt_name", "bill_type", "operation", "rate", "net_rate", "public_r
 
 
 def cur_table(sim: PeriodSim, rows: Rows, start_row: int) -> pa.Table:
-    org = sim.org
-    v = OrgVocab.of(org)
-    n = rows.n
-    lt = rows["lt"]
-    sku, acct, com = rows["sku"], rows["acct"], rows["com"]
+    """The CUR 2.0 table of one block of rows (`start_row` numbers the block's first row in the period)."""
+    v = OrgVocab.of(sim.org)
     classes, inv = class_index(sim, rows)
     cc = class_columns(sim, classes, inv, _CLASS_STR)
     rs = resource_strings(sim, rows)
+    cols: dict[str, pa.Array] = {}
+    cols.update(_bill_and_line_item_columns(sim, rows, start_row, v, cc, rs))
+    cols.update(_pricing_and_product_columns(rows, v, cc))
+    cols.update(_reservation_columns(rows, cc))
+    cols.update(_savings_plan_columns(rows, cc))
+    cols.update(_split_cost_columns(sim, rows))
+    cols.update(_discount_and_tag_columns(rows, v, rs))
+    arrays = [cols[f.name] if f.name in cols else pa.nulls(rows.n, f.type) for f in CUR2_SCHEMA]
+    return pa.Table.from_arrays(arrays, schema=CUR2_SCHEMA)
+
+
+def _bill_and_line_item_columns(sim: PeriodSim, rows: Rows, start_row: int, v: OrgVocab, cc: dict,
+                                rs: dict) -> dict[str, pa.Array]:
+    """`bill_*`, `identity_*` and `line_item_*` columns."""
+    org = sim.org
+    n = rows.n
+    lt = rows["lt"]
+    sku, acct, com = rows["sku"], rows["acct"], rows["com"]
     cols: dict[str, pa.Array] = {}
     p0ms, p1ms = sim.p0 * MS_PER_HOUR, sim.p1 * MS_PER_HOUR
     cols["bill_bill_type"] = cc["bill_type"]
@@ -106,7 +120,6 @@ def cur_table(sim: PeriodSim, rows: Rows, start_row: int) -> pa.Table:
     cols["identity_time_interval"] = interval_strings(rows["t0"], rows["t1"])
     cols["line_item_availability_zone"] = take(v.az, rs["az"])
     cost = rows["cost"]
-    elig = rows["elig"]
     cols["line_item_blended_cost"] = f64(cost)
     cols["line_item_blended_rate"] = cc["rate"]
     cols["line_item_currency_code"] = const("USD", n)
@@ -138,6 +151,14 @@ def cur_table(sim: PeriodSim, rows: Rows, start_row: int) -> pa.Table:
     cols["line_item_usage_amount"] = f64(amount)
     cols["line_item_usage_end_date"] = ts(rows["t1"])
     cols["line_item_usage_start_date"] = ts(rows["t0"])
+    return cols
+
+
+def _pricing_and_product_columns(rows: Rows, v: OrgVocab, cc: dict) -> dict[str, pa.Array]:
+    """`pricing_*` and `product*` columns."""
+    n = rows.n
+    sku = rows["sku"]
+    cols: dict[str, pa.Array] = {}
     cols["line_item_usage_type"] = take(v.sku["usage_type"], sku)
     cols["pricing_currency"] = const("USD", n)
     cols["pricing_lease_contract_length"] = cc["lease"]
@@ -149,7 +170,6 @@ def cur_table(sim: PeriodSim, rows: Rows, start_row: int) -> pa.Table:
     cols["pricing_rate_id"] = cc["rate_id"]
     cols["pricing_term"] = cc["term"]
     cols["pricing_unit"] = cc["unit"]
-    # product
     cols["product"] = take(v.sku["pmap"], sku)
     for col, key in [("product_from_location", "from_location"), ("product_from_location_type", "from_location_type"),
                      ("product_from_region_code", "from_region"), ("product_instance_family", "instance_family"),
@@ -161,8 +181,15 @@ def cur_table(sim: PeriodSim, rows: Rows, start_row: int) -> pa.Table:
                      ("product_to_location_type", "to_location_type"), ("product_to_region_code", "to_region"),
                      ("product_usagetype", "usage_type")]:
         cols[col] = take(v.sku[key], sku)
-    # reservation
-    ri_row = np.isin(lt, (DISC, RI_FEE, FEE_RI_UP))
+    return cols
+
+
+def _reservation_columns(rows: Rows, cc: dict) -> dict[str, pa.Array]:
+    """`reservation_*` columns (filled on RI rows)."""
+    n = rows.n
+    elig = rows["elig"]
+    nf = rows.get_f("nf")
+    cols: dict[str, pa.Array] = {}
     for col, key in [("reservation_amortized_upfront_cost_for_usage", "ri_amort_usage"),
                      ("reservation_amortized_upfront_fee_for_billing_period", "ri_amort_period"),
                      ("reservation_effective_cost", "ri_eff"),
@@ -192,8 +219,13 @@ def cur_table(sim: PeriodSim, rows: Rows, start_row: int) -> pa.Table:
     cols["reservation_total_reserved_normalized_units"] = cc["ri_total_nunits"]
     cols["reservation_total_reserved_units"] = cc["ri_total_units"]
     cols["reservation_units_per_reservation"] = cc["ri_units_per"]
-    del ri_row
-    # savings plans
+    return cols
+
+
+def _savings_plan_columns(rows: Rows, cc: dict) -> dict[str, pa.Array]:
+    """`savings_plan_*` columns (filled on Savings Plan rows)."""
+    elig = rows["elig"]
+    cols: dict[str, pa.Array] = {}
     cols["savings_plan_amortized_upfront_commitment_for_billing_period"] = f64(rows.get_f("sp_amort_up"))
     cols["savings_plan_net_amortized_upfront_commitment_for_billing_period"] = f64(
         net_of(rows.get_f("sp_amort_up"), elig))
@@ -212,7 +244,13 @@ def cur_table(sim: PeriodSim, rows: Rows, start_row: int) -> pa.Table:
     cols["savings_plan_purchase_term"] = cc["sp_term"]
     cols["savings_plan_region"] = cc["sp_region"]
     cols["savings_plan_savings_plan_a_r_n"] = cc["sp_arn"]
-    # split cost allocation
+    return cols
+
+
+def _split_cost_columns(sim: PeriodSim, rows: Rows) -> dict[str, pa.Array]:
+    """`split_line_item_*` columns (filled on split-cost child rows)."""
+    lt = rows["lt"]
+    cols: dict[str, pa.Array] = {}
     split = np.isin(lt, SPLIT_LTS)
     cols["split_line_item_actual_usage"] = f64(rows.get_f("split_actual"))
     cols["split_line_item_net_split_cost"] = f64(np.where(split, r10(rows.get_f("split_cost") * (1 - EDP_RATE)),
@@ -228,7 +266,14 @@ def cur_table(sim: PeriodSim, rows: Rows, start_row: int) -> pa.Table:
     cols["split_line_item_split_usage"] = f64(rows.get_f("split_usage"))
     cols["split_line_item_split_usage_ratio"] = f64(rows.get_f("split_ratio"))
     cols["split_line_item_unused_cost"] = f64(rows.get_f("split_unused"))
-    # discounts, categories, tags
+    return cols
+
+
+def _discount_and_tag_columns(rows: Rows, v: OrgVocab, rs: dict) -> dict[str, pa.Array]:
+    """Discounts, cost categories and tags."""
+    n = rows.n
+    acct = rows["acct"]
+    cols: dict[str, pa.Array] = {}
     disc = rows["disc"]
     cols["discount"] = discount_map(disc)
     cols["discount_bundled_discount"] = pa.nulls(n, pa.float64())
@@ -236,5 +281,4 @@ def cur_table(sim: PeriodSim, rows: Rows, start_row: int) -> pa.Table:
     cols["cost_category"] = take(v.cost_category, acct)
     cols["resource_tags"] = take(v.resource_tags, rs["tag"])
     cols["tags"] = take(v.tags, rs["tag"].astype(np.int64) * v.n_acct + acct)
-    arrays = [cols[f.name] if f.name in cols else pa.nulls(n, f.type) for f in CUR2_SCHEMA]
-    return pa.Table.from_arrays(arrays, schema=CUR2_SCHEMA)
+    return cols
