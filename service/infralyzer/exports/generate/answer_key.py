@@ -224,43 +224,8 @@ def period_fragment(sim) -> dict:
         "list_cost": totals["public_on_demand_cost"],
     }
     net = 1.0 - led.rate  # every commitment charge is EDP-eligible
-    commitments = []
-    for c in org.commitments:
-        acc = sim.commit_acc[c.idx]
-        if acc["hours"] <= 0:
-            continue
-        total, used = acc["total"], acc["used"]
-        entry = {
-            "commitment_id": c.arn,
-            "commitment_type": c.kind,
-            "offering": c.offering,
-            "payment_option": c.payment_option,
-            "term": c.term,
-            "product_code": c.product_code,
-            "region": c.region,
-            "start_time": iso_h(c.start_h),
-            "end_time": iso_h(c.end_h),
-            "active_hours": _r(acc["hours"]),
-            "total_amortized_commitment": _r(total),
-            "used_amortized_commitment": _r(used),
-            "unused_amortized_commitment": _r(total - used),
-            "utilization": _r(used / total if total else 0.0, 8),
-            "covered_public_on_demand_cost": _r(acc["covered_public"]),
-            "gross_savings": _r(acc["covered_public"] - used),
-            "net_savings": _r(acc["covered_public"] - used - (total - used)),
-            "total_net_amortized_commitment": _r(total * net),
-            "used_net_amortized_commitment": _r(used * net),
-            "unused_net_amortized_commitment": _r((total - used) * net),
-            "recurring_fee": _r(acc["recurring_fee"]),
-            "upfront_fee_in_period": _r(acc["upfront_fee"]),
-        }
-        if c.kind == "SavingsPlan":
-            entry["hourly_commitment"] = c.hourly
-            entry["instance_type_family"] = c.instance_family
-        else:
-            entry["number_of_reservations"] = c.n
-            entry["instance_type"] = c.instance_type
-        commitments.append(entry)
+    commitments = [_commitment_entry(c, sim.commit_acc[c.idx], net) for c in org.commitments
+                   if sim.commit_acc[c.idx]["hours"] > 0]
     return {
         "granularity": org.granularity,
         "revision": sim.revision,
@@ -274,6 +239,42 @@ def period_fragment(sim) -> dict:
             "unblended_cost_created_over_12_months_before": _r(sim.snap_cost[1]),
         },
     }
+
+
+def _commitment_entry(c, acc: dict, net: float) -> dict:
+    """The key's figures of one commitment active in the period (`acc`: the simulation's sums)."""
+    total, used = acc["total"], acc["used"]
+    entry = {
+        "commitment_id": c.arn,
+        "commitment_type": c.kind,
+        "offering": c.offering,
+        "payment_option": c.payment_option,
+        "term": c.term,
+        "product_code": c.product_code,
+        "region": c.region,
+        "start_time": iso_h(c.start_h),
+        "end_time": iso_h(c.end_h),
+        "active_hours": _r(acc["hours"]),
+        "total_amortized_commitment": _r(total),
+        "used_amortized_commitment": _r(used),
+        "unused_amortized_commitment": _r(total - used),
+        "utilization": _r(used / total if total else 0.0, 8),
+        "covered_public_on_demand_cost": _r(acc["covered_public"]),
+        "gross_savings": _r(acc["covered_public"] - used),
+        "net_savings": _r(acc["covered_public"] - used - (total - used)),
+        "total_net_amortized_commitment": _r(total * net),
+        "used_net_amortized_commitment": _r(used * net),
+        "unused_net_amortized_commitment": _r((total - used) * net),
+        "recurring_fee": _r(acc["recurring_fee"]),
+        "upfront_fee_in_period": _r(acc["upfront_fee"]),
+    }
+    if c.kind == "SavingsPlan":
+        entry["hourly_commitment"] = c.hourly
+        entry["instance_type_family"] = c.instance_family
+    else:
+        entry["number_of_reservations"] = c.n
+        entry["instance_type"] = c.instance_type
+    return entry
 
 
 def new_key(org, periods: list[str], exports: tuple[str, ...]) -> dict:
