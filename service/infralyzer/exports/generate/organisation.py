@@ -100,7 +100,6 @@ class Organisation(OrganisationModel):
     """The model plus what it charges in a billing period (the contract of the COH / carbon writers
     and the allocation key)."""
 
-    # ---- contract for the COH / carbon generators
     def simulate(self, period: str, revision: int | None = None) -> dict:
         """The period's simulation result (cached): catalogue, spend, answer-key fragment.
 
@@ -116,7 +115,7 @@ class Organisation(OrganisationModel):
         return self.cache[key]
 
     def resource_catalogue(self, period: str, revision: int | None = None) -> pl.DataFrame:
-        """One row per resource with usage charges in the period (columns: `catalogue_schema()`).
+        """One row per resource with usage charges in the period (columns: `simulation.results.catalogue_schema()`).
 
         Resources are EC2 instances, EBS volumes and snapshots, S3 buckets, RDS instances, Lambda
         functions, DynamoDB tables, Fargate services and EKS clusters (data transfer, other services
@@ -229,8 +228,10 @@ def _dry_rows(org: Organisation) -> float:
     return sim.row_count * REF_HOURS / sim.ph
 
 
-
-def _finish(seed, target, anchor, granularity, k, payer_id, all_accounts, regions, b: PopulationBuilder) -> Organisation:
+def _finish(seed, target, anchor, granularity, k, payer_id, all_accounts, regions,
+            b: PopulationBuilder) -> Organisation:
+    """The organisation of a drawn population: commitments on its pools, pseudo SKUs, tags, IAM
+    principals and resource ids."""
     rng = rng_for(seed, 4)
     t = b.t
     hr = PopulationBuilder._concat(b.hr_parts)
@@ -245,13 +246,12 @@ def _finish(seed, target, anchor, granularity, k, payer_id, all_accounts, region
         if c.sp_rate is not None and len(c.sp_rate) < t.n:
             c.sp_rate = np.concatenate([c.sp_rate, np.full(t.n - len(c.sp_rate), np.nan)])
     profiles, iam = assign_tags_and_principals(rng, hr, dr, all_accounts)
-    # resource ids ----------------------------------------------------------------------
     assign_resource_ids(seed, hr, dr, all_accounts, regions, t)
     pods = pod_ids(seed, hr, all_accounts, regions)
     org = Organisation(
         seed=seed, line_items_per_month=target, anchor_period=anchor, granularity=granularity, scale=k,
-        payer_account_id=payer_id, payer_account_name=PAYER_NAME, accounts=all_accounts[1:], all_accounts=all_accounts,
-        regions=regions, skus=t, hr=hr, dr=dr, commitments=commitments, tag_profiles=profiles,
+        payer_account_id=payer_id, payer_account_name=PAYER_NAME, accounts=all_accounts[1:],
+        all_accounts=all_accounts, regions=regions, skus=t, hr=hr, dr=dr, commitments=commitments, tag_profiles=profiles,
         iam_principals=iam, pods=pods,
     )
     return org

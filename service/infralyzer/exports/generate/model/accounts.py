@@ -19,7 +19,6 @@ from infralyzer.exports.generate.model.reference import (
 )
 
 
-
 @dataclass
 class Account:
     account_id: str
@@ -30,7 +29,6 @@ class Account:
     team: str = ""
     weight: float = 1.0
     tax_rate: float = 0.0
-
 
 
 def make_accounts(seed: int) -> tuple[str, list[Account]]:
@@ -105,7 +103,6 @@ def tag_profiles(rng, accounts: list[Account], acct: np.ndarray) -> tuple[np.nda
     return remap[inv.ravel()].astype(np.int32), profiles
 
 
-
 def assign_tags_and_principals(rng, hr: dict, dr: dict, all_accounts: list[Account]) -> tuple[list[dict], list[str]]:
     """Tag profile (`tag`) and IAM principal (`iam`) of every hourly and daily resource; returns the
     profiles and the principals' ARNs."""
@@ -121,6 +118,7 @@ def assign_tags_and_principals(rng, hr: dict, dr: dict, all_accounts: list[Accou
         generic_rows = np.nonzero(hr["role"] == "generic")[0]
         dr["tag"][dt_rows] = hr["tag"][generic_rows[gidx[dt_rows]]]
     iam = [f"arn:aws:iam::{a.account_id}:role/{team}-deployer" for a in all_accounts for team in TEAMS]
+
     def principals(acct, tag):
         n = len(acct)
         team_of = np.array([next((TEAMS.index(v) for kk, v in profiles[p].items() if kk.lower() == "user_team"),

@@ -12,7 +12,6 @@ TERM_1Y_H = 365 * 24
 TERM_3Y_H = 3 * 365 * 24
 
 
-
 def period_start(period: str) -> datetime:
     y, m = (int(x) for x in period.split("-"))
     return datetime(y, m, 1, tzinfo=UTC)

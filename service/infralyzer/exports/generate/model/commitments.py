@@ -12,7 +12,6 @@ from infralyzer.exports.generate.model.prices import Sku, SkuTable, ec2_type_inf
 from infralyzer.exports.generate.model.reference import PRODUCT_NAMES
 
 
-
 @dataclass
 class Commitment:
     idx: int
@@ -74,7 +73,6 @@ def sp_rates(t: SkuTable, c: Commitment, base_discount: float) -> np.ndarray:
         elif s.key[0] == "fargate" and c.offering == "ComputeSavingsPlans":
             out[i] = round(s.od * (1.0 - 0.9 * base_discount), 8)
     return out
-
 
 
 def place_commitments(seed: int, payer: str, anchor: str, t: SkuTable, hr: dict, pool: dict,

@@ -7,7 +7,6 @@ import hashlib
 import numpy as np
 
 
-
 def stable_int(*parts) -> int:
     return int.from_bytes(hashlib.blake2b(repr(parts).encode(), digest_size=8).digest(), "little")
 

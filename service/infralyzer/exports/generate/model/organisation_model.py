@@ -11,6 +11,7 @@ from infralyzer.exports.generate.model.commitments import Commitment
 from infralyzer.exports.generate.model.hashing import stable_int
 from infralyzer.exports.generate.model.prices import SkuTable
 
+
 @dataclass
 class OrganisationModel:
     """Everything the simulation of a billing period needs; built by `organisation.build_organisation`."""
@@ -47,7 +48,6 @@ class OrganisationModel:
 
     def account_index(self, account_id: str) -> int:
         return next(i for i, a in enumerate(self.all_accounts) if a.account_id == account_id)
-
 
     def accounts_frame(self) -> pl.DataFrame:
         return pl.DataFrame(

@@ -22,7 +22,6 @@ from infralyzer.exports.generate.model.reference import (
 )
 
 
-
 @dataclass
 class Sku:
     """One price-list entry (or a pseudo entry for fees, tax, credits, ...)."""

@@ -20,6 +20,7 @@ from infralyzer.exports.generate.model.reference import (
     K_SNAP,
 )
 
+
 def assign_resource_ids(seed, hr, dr, accounts, regions, t: SkuTable) -> None:
     nh, nd = len(hr["kind"]), len(dr["kind"])
     hx = hex_strings(np.arange(nh), 17, salt=stable_int("hr", seed))

@@ -195,4 +195,3 @@ class PeriodSim(HourlyCharges, DailyCharges, MonthlyCharges, PeriodResults):
             rows = self._daily_block(d0, d1, a, b)
             if rows.n:
                 yield rows
-

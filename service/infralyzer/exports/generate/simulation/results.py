@@ -34,6 +34,7 @@ from infralyzer.exports.generate.simulation.rows import (
     r10,
 )
 
+
 def catalogue_schema() -> dict:
     return {
         "resource_id": pl.String, "account_id": pl.String, "region": pl.String, "product_code": pl.String,

@@ -78,7 +78,6 @@ class Rows(dict):
         return self[k] if k in self else np.full(self.n, np.nan)
 
 
-
 def finalize(rows: Rows) -> Rows:
     """Round money/quantities, derive net twins and the EDP discount."""
     for k in FLOAT_FIELDS:

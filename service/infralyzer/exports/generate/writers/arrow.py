@@ -102,12 +102,10 @@ class OrgVocab:
         return v
 
 
-
 def fmt_rate(x: float | None) -> str | None:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return None
     return f"{x:.10f}"
-
 
 
 def net_of(x: np.ndarray, elig: np.ndarray) -> np.ndarray:

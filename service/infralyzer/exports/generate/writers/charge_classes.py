@@ -33,6 +33,7 @@ from infralyzer.exports.generate.simulation.rows import (
 )
 from infralyzer.exports.generate.writers.arrow import fmt_rate, take
 
+
 def class_index(sim: PeriodSim, rows: Rows) -> tuple[np.ndarray, np.ndarray]:
     """Unique (lt, sku, com, acct) classes of the block and the inverse index."""
     n_sku = sim.t.n + 1
@@ -224,7 +225,6 @@ def _focus_attributes(lt: int, s, c, rate_code: str | None) -> dict:
     return d
 
 
-
 def class_columns(sim: PeriodSim, classes: list[tuple], inv: np.ndarray, names: list[str],
                   numeric: tuple[str, ...] = ()) -> dict[str, pa.Array]:
     infos = [class_info(sim, *k) for k in classes]
@@ -236,7 +236,6 @@ def class_columns(sim: PeriodSim, classes: list[tuple], inv: np.ndarray, names: 
         else:
             out[name] = take(pa.array(values, type=pa.string()), inv)
     return out
-
 
 
 def resource_strings(sim: PeriodSim, rows: Rows) -> dict[str, np.ndarray]:

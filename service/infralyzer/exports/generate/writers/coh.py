@@ -201,7 +201,6 @@ class RecommendationBuilder(UsageRecommendations, RateRecommendations):
         self.keys.append(key)
 
 
-
 def exception_resources(seed: int, resources: list[dict]) -> dict[tuple[str, str], tuple[str, str]]:
     out = {}
     for res in resources:

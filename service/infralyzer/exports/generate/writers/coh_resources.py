@@ -214,4 +214,3 @@ def resource_arn_of(res: dict) -> str:
             f"autoScalingGroupName/{rid}"
         )
     return f"arn:aws:{(res['product_code'] or 'aws').lower()}:{region}:{acct}:{rid}"
-

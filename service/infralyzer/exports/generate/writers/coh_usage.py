@@ -245,4 +245,3 @@ class UsageRecommendations:
         self._usage(res, tags, before, after, action="Rightsize", fraction=fraction, cur_summary=itype,
                     rec_summary=target, cur_details=details(itype), rec_details=details(target),
                     effort="Medium", restart=True, rollback=True, lookback=14)
-

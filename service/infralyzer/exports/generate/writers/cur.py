@@ -81,7 +81,6 @@ _CLASS_STR = ["lt_name", "bill_type", "operation", "rate", "net_rate", "public_r
               "sp_start", "sp_end"]
 
 
-
 def cur_table(sim: PeriodSim, rows: Rows, start_row: int) -> pa.Table:
     """The CUR 2.0 table of one block of rows (`start_row` numbers the block's first row in the period)."""
     v = OrgVocab.of(sim.org)

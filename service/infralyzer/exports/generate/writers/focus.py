@@ -224,6 +224,4 @@ def _resource_and_account_columns(sim: PeriodSim, f: Rows, v: OrgVocab, cc: dict
     return cols
 
 
-
-
 __all__ = ["focus_table", "focus_rows"]
