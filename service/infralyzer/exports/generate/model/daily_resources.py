@@ -41,6 +41,8 @@ from infralyzer.exports.generate.model.reference import (
 
 
 class DailyResources:
+    """Draws the daily-billed resources."""
+
     def _build_daily(self) -> None:
         self._ebs_volumes()
         self._ebs_snapshots()

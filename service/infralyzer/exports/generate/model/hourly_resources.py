@@ -23,6 +23,8 @@ from infralyzer.exports.generate.model.reference import (
 
 
 class HourlyResources:
+    """Draws the hourly-billed resources."""
+
     def _build_hourly(self) -> None:
         self._generic_instances()
         self._commitment_pools()

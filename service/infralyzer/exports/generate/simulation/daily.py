@@ -12,6 +12,8 @@ from infralyzer.exports.generate.simulation.rows import USAGE, Rows, finalize
 
 
 class DailyCharges:
+    """Charges of daily-billed resources."""
+
     def _daily_block(self, d0: int, d1: int, a: int, b: int) -> Rows:
         units = self._daily_units(d0, d1, a, b)
         if units is None:

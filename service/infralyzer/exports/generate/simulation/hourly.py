@@ -45,6 +45,8 @@ class UsageUnits:
 
 
 class HourlyCharges:
+    """Charges of hourly-billed resources."""
+
     def _hourly_block(self, s0: int, s1: int) -> Rows:
         st = self.slot0[s0:s1]
         u = self._usage_units(s0, s1, st)

@@ -22,6 +22,8 @@ from infralyzer.exports.generate.simulation.rows import (
 
 
 class MonthlyCharges:
+    """The period's monthly charges, written after every usage block."""
+
     def _final_block(self) -> Rows:
         parts = self._commitment_fee_rows()
         parts.append(self._support_rows())

@@ -36,6 +36,7 @@ from infralyzer.exports.generate.simulation.rows import (
 
 
 def catalogue_schema() -> dict:
+    """Columns of the resource catalogue (`Organisation.resource_catalogue`)."""
     return {
         "resource_id": pl.String, "account_id": pl.String, "region": pl.String, "product_code": pl.String,
         "resource_type": pl.String, "instance_type": pl.String, "usage_type": pl.String, "processor": pl.String,
@@ -45,10 +46,13 @@ def catalogue_schema() -> dict:
 
 
 def tags_json(profile: dict) -> str | None:
+    """A resource's tag profile as the catalogue's JSON string (null when untagged)."""
     return json.dumps(profile, sort_keys=True) if profile else None
 
 
 class PeriodResults:
+    """Sums fed by every block (spend, catalogue, EDP discounts, row counts) and what they add up to."""
+
     def _spend_add(self, acct, sku, cost, amount) -> None:
         aws = self.t.aws[sku]
         if not aws.any():

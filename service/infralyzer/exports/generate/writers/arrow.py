@@ -103,16 +103,19 @@ class OrgVocab:
 
 
 def fmt_rate(x: float | None) -> str | None:
+    """A CUR rate string (10 decimals), null for no rate."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return None
     return f"{x:.10f}"
 
 
 def net_of(x: np.ndarray, elig: np.ndarray) -> np.ndarray:
+    """The net-of-EDP twin of an amount on EDP-eligible rows."""
     return np.where(elig, r10(x * (1.0 - EDP_RATE)), x)
 
 
 def discount_map(disc: np.ndarray) -> pa.Array:
+    """The CUR `discount` map column: `{edp_discount: amount}` where a row has a discount."""
     has = ~np.isnan(disc)
     offsets = np.zeros(len(disc) + 1, np.int32)
     offsets[1:] = np.cumsum(has)

@@ -10,6 +10,8 @@ from infralyzer.exports.generate.writers.coh_resources import HOURS_PER_MONTH, p
 
 
 class RateRecommendations:
+    """Savings Plan and Reserved Instance purchase recommendations."""
+
     _SP_DISCOUNT = {
         "ComputeSavingsPlans": {"one year": (0.24, 0.27, 0.29), "three years": (0.45, 0.49, 0.52)},
         "Ec2InstanceSavingsPlans": {"one year": (0.32, 0.35, 0.37), "three years": (0.52, 0.57, 0.60)},

@@ -15,6 +15,8 @@ from infralyzer.exports.generate.writers.coh_resources import (
 
 
 class UsageRecommendations:
+    """Usage recommendations of one resource."""
+
     def resource(self, res: dict, tags: dict[str, str]) -> None:
         rtype = res["resource_type"]
         handler = {
