@@ -1,5 +1,5 @@
 """End to end: the KPI tracker and unit costs on generated exports, against the answer key and the
-generator's own price list (service/infralyzer/exports/generate/organisation.py)."""
+generator's own price list (service/infralyzer/exports/generate/model/prices.py)."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ if str(SERVICE_DIR) not in sys.path:
 from infralyzer.exports.layout import read_manifest  # noqa: E402
 from infralyzer.exports.schemas import CARBON_SCHEMA, COH_SCHEMA  # noqa: E402
 
-GENERATE_DIR = SERVICE_DIR / "infralyzer" / "exports" / "generate"
+GENERATE_DIR = SERVICE_DIR / "infralyzer" / "exports" / "generate" / "writers"
 
 
 def _load(name: str):

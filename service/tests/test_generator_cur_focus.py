@@ -593,9 +593,9 @@ def test_redelivery_replaces_the_period_and_updates_the_key(daily, tmp_path):
 
 
 def test_coh_and_carbon_hooks(tmp_path):
-    here = Path(__file__).resolve().parents[1] / "infralyzer" / "exports" / "generate"
+    here = Path(__file__).resolve().parents[1] / "infralyzer" / "exports" / "generate" / "writers"
     present = [name for name in ("coh", "carbon") if (here / f"{name}.py").exists()]
-    if not present or importlib.util.find_spec("infralyzer.exports.generate.coh") is None:
+    if not present or importlib.util.find_spec("infralyzer.exports.generate.writers.coh") is None:
         pytest.skip("the COH / carbon generators are not present")
     key = generate(tmp_path / "exports", periods=["2026-09"], line_items_per_month=3_000, seed=5)
     for name in present:

@@ -10,27 +10,27 @@
 resources do not depend on the periods, commitments are placed relative to the last period
 (expiries 20/50/80 days after it, purchases in the two months before it).
 
-COH and carbon are written by the sibling modules `coh.py` / `carbon.py` when they can be imported
-(from the period's `org.resource_catalogue` / `org.spend_by_service`); their answer-key fragments
-go to `periods[period]["coh"]` / `["carbon"]`. Carbon's earliest period is written restated (two
+COH and carbon are written by `writers/coh.py` / `writers/carbon.py` (from the period's resource
+catalogue / spend by service); their answer-key fragments go to `periods[period]["coh"]` /
+`["carbon"]`. Carbon's earliest period is written restated (two
 model versions). If `exports_dir` already holds other billing periods, they are left alone and
 are not described by the new key.
 
 `redeliver` re-generates one billing period as AWS re-delivers the current month: same
 organisation (seed, scale and anchor are read from the answer key), plus late-arriving usage that
 depends on (seed, period, revision) - short-lived On-Demand instances, cumulative over revisions -
-written as a new execution (new execution id, previous files removed by the protocol), for cur2 and
-focus and, when those modules are present and were requested, coh and carbon. The period's entry of
-the answer key is replaced so that the key always describes what is on disk.
+written as a new execution (new execution id, previous files removed by the protocol), for every
+export the key lists. The period's entry of the answer key is replaced so that the key always
+describes what is on disk.
 
 Same arguments give identical file contents (execution ids and manifest timestamps aside) and
-identical answer keys. See the module docstrings of organisation.py (model), cur.py (CUR rows),
-focus.py (FOCUS mapping) and answer_key.py (definitions of every figure in the key).
+identical answer keys. See the module docstrings of organisation.py (model and where each part
+lives), simulation/period.py (a billing period), writers/cur.py (CUR rows), writers/focus.py (FOCUS
+mapping) and answer_key.py (definitions of every figure in the key).
 """
 
 from __future__ import annotations
 
-import inspect
 import re
 from contextlib import ExitStack
 from pathlib import Path
@@ -40,6 +40,10 @@ from tqdm import tqdm
 from infralyzer.exports.generate import answer_key as _ak
 from infralyzer.exports.generate.allocation_key import allocation_fragment
 from infralyzer.exports.generate.organisation import Organisation, build_organisation
+from infralyzer.exports.generate.simulation.period import PeriodSim
+from infralyzer.exports.generate.writers import carbon, coh
+from infralyzer.exports.generate.writers.cur import cur_table
+from infralyzer.exports.generate.writers.focus import focus_table
 from infralyzer.exports.layout import open_delivery
 
 __all__ = ["generate", "redeliver", "build_organisation", "Organisation"]
@@ -58,28 +62,8 @@ def _check_periods(periods) -> list[str]:
     return periods
 
 
-def _optional(name: str):
-    try:
-        if name == "coh":
-            from infralyzer.exports.generate import coh as module
-        else:
-            from infralyzer.exports.generate import carbon as module
-    except ImportError:
-        return None
-    return module
-
-
-def _call(fn, *args, **kwargs):
-    params = inspect.signature(fn).parameters
-    accepted = {k: v for k, v in kwargs.items() if k in params}
-    return fn(*args, **accepted)
-
-
 def _write_period(exports_dir: Path, org: Organisation, period: str, revision: int, exports: tuple[str, ...],
                   bar, restated: bool, seed: int) -> dict:
-    from infralyzer.exports.generate.cur import PeriodSim, cur_table
-    from infralyzer.exports.generate.focus import focus_table
-
     sim = PeriodSim(org, period, revision)
     if bar is not None:
         bar.total = (bar.total or 0) + sim.n_blocks_estimate()
@@ -109,12 +93,11 @@ def _write_period(exports_dir: Path, org: Organisation, period: str, revision: i
         entry.pop("cur2")
     if "focus" not in exports:
         entry.pop("focus")
-    if "coh" in exports and (coh := _optional("coh")) is not None:
-        entry["coh"] = _call(coh.write_period, exports_dir, org, period, result["catalogue"], seed=seed,
-                             revision=revision)
-    if "carbon" in exports and (carbon := _optional("carbon")) is not None:
-        entry["carbon"] = _call(carbon.write_period, exports_dir, org, period, result["spend"], seed=seed,
-                                revision=revision, restated=restated)
+    if "coh" in exports:
+        entry["coh"] = coh.write_period(exports_dir, org, period, result["catalogue"], seed=seed, revision=revision)
+    if "carbon" in exports:
+        entry["carbon"] = carbon.write_period(exports_dir, org, period, result["spend"], seed=seed,
+                                              revision=revision, restated=restated)
     return entry
 
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["BASIS", "TEAM_TAG_KEYS", "allocation_fragment", "team_of"]
 
 BASIS = "public_on_demand_cost"
-# The generator's spellings of the team tag (organisation._tag_profiles), standard one first.
+# The generator's spellings of the team tag (model/accounts.py `tag_profiles`), standard one first.
 TEAM_TAG_KEYS = ("user_team", "user_Team")
 ACCOUNT_OWNER_TAG = "accountTag/owner"
 

@@ -13,7 +13,7 @@ Definitions (docs/cost_rules.md, 'Cost bases', with this project's choices)
 * All cost totals EXCLUDE split cost allocation child rows (EKSPod-EC2 / ECSTask-EC2); they are
   reported in `split_cost_child_row_count` / `split_cost_child_unblended_cost`.
 * `unblended_cost` = sum of `line_item_unblended_cost`.
-* `amortized_cost` = the CASE of section 2.2: covered SP usage -> SP effective cost, SP recurring fee ->
+* `amortized_cost` = the amortisation CASE: covered SP usage -> SP effective cost, SP recurring fee ->
   unused commitment (total - used), negation / SP upfront / RI upfront `Fee` -> 0, DiscountedUsage ->
   reservation effective cost, RIFee -> unused amortised upfront + unused recurring fee, everything else
   (incl. EdpDiscount, Tax, Credit, Refund, Support) -> unblended.
@@ -61,9 +61,12 @@ from pathlib import Path
 
 import numpy as np
 
+from infralyzer.exports.generate.model.clock import add_months, iso_h, period_start
+from infralyzer.exports.generate.model.reference import EDP_RATE
+
 CUR_TYPES = ["Usage", "DiscountedUsage", "SavingsPlanCoveredUsage", "SavingsPlanNegation", "SavingsPlanRecurringFee",
              "SavingsPlanUpfrontFee", "RIFee", "Fee", "Tax", "Credit", "Refund", "EdpDiscount"]
-# internal line item type (cur.py) -> index in CUR_TYPES
+# internal line item type (simulation/rows.py) -> index in CUR_TYPES
 _TYPE_OF = {0: 0, 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 7, 9: 8, 10: 9, 11: 10, 12: 11}
 _NEGATION = CUR_TYPES.index("SavingsPlanNegation")
 _EDP = CUR_TYPES.index("EdpDiscount")
@@ -220,46 +223,9 @@ def period_fragment(sim) -> dict:
         "effective_cost": totals["amortized_cost"],
         "list_cost": totals["public_on_demand_cost"],
     }
-    from infralyzer.exports.generate.organisation import iso_h
-
     net = 1.0 - led.rate  # every commitment charge is EDP-eligible
-    commitments = []
-    for c in org.commitments:
-        acc = sim.commit_acc[c.idx]
-        if acc["hours"] <= 0:
-            continue
-        total, used = acc["total"], acc["used"]
-        entry = {
-            "commitment_id": c.arn,
-            "commitment_type": c.kind,
-            "offering": c.offering,
-            "payment_option": c.payment_option,
-            "term": c.term,
-            "product_code": c.product_code,
-            "region": c.region,
-            "start_time": iso_h(c.start_h),
-            "end_time": iso_h(c.end_h),
-            "active_hours": _r(acc["hours"]),
-            "total_amortized_commitment": _r(total),
-            "used_amortized_commitment": _r(used),
-            "unused_amortized_commitment": _r(total - used),
-            "utilization": _r(used / total if total else 0.0, 8),
-            "covered_public_on_demand_cost": _r(acc["covered_public"]),
-            "gross_savings": _r(acc["covered_public"] - used),
-            "net_savings": _r(acc["covered_public"] - used - (total - used)),
-            "total_net_amortized_commitment": _r(total * net),
-            "used_net_amortized_commitment": _r(used * net),
-            "unused_net_amortized_commitment": _r((total - used) * net),
-            "recurring_fee": _r(acc["recurring_fee"]),
-            "upfront_fee_in_period": _r(acc["upfront_fee"]),
-        }
-        if c.kind == "SavingsPlan":
-            entry["hourly_commitment"] = c.hourly
-            entry["instance_type_family"] = c.instance_family
-        else:
-            entry["number_of_reservations"] = c.n
-            entry["instance_type"] = c.instance_type
-        commitments.append(entry)
+    commitments = [_commitment_entry(c, sim.commit_acc[c.idx], net) for c in org.commitments
+                   if sim.commit_acc[c.idx]["hours"] > 0]
     return {
         "granularity": org.granularity,
         "revision": sim.revision,
@@ -275,9 +241,43 @@ def period_fragment(sim) -> dict:
     }
 
 
-def new_key(org, periods: list[str], exports: tuple[str, ...]) -> dict:
-    from infralyzer.exports.generate.organisation import EDP_RATE, add_months, period_start
+def _commitment_entry(c, acc: dict, net: float) -> dict:
+    """The key's figures of one commitment active in the period (`acc`: the simulation's sums)."""
+    total, used = acc["total"], acc["used"]
+    entry = {
+        "commitment_id": c.arn,
+        "commitment_type": c.kind,
+        "offering": c.offering,
+        "payment_option": c.payment_option,
+        "term": c.term,
+        "product_code": c.product_code,
+        "region": c.region,
+        "start_time": iso_h(c.start_h),
+        "end_time": iso_h(c.end_h),
+        "active_hours": _r(acc["hours"]),
+        "total_amortized_commitment": _r(total),
+        "used_amortized_commitment": _r(used),
+        "unused_amortized_commitment": _r(total - used),
+        "utilization": _r(used / total if total else 0.0, 8),
+        "covered_public_on_demand_cost": _r(acc["covered_public"]),
+        "gross_savings": _r(acc["covered_public"] - used),
+        "net_savings": _r(acc["covered_public"] - used - (total - used)),
+        "total_net_amortized_commitment": _r(total * net),
+        "used_net_amortized_commitment": _r(used * net),
+        "unused_net_amortized_commitment": _r((total - used) * net),
+        "recurring_fee": _r(acc["recurring_fee"]),
+        "upfront_fee_in_period": _r(acc["upfront_fee"]),
+    }
+    if c.kind == "SavingsPlan":
+        entry["hourly_commitment"] = c.hourly
+        entry["instance_type_family"] = c.instance_family
+    else:
+        entry["number_of_reservations"] = c.n
+        entry["instance_type"] = c.instance_type
+    return entry
 
+
+def new_key(org, periods: list[str], exports: tuple[str, ...]) -> dict:
     generated = period_start(add_months(org.anchor_period, 1)).replace(hour=6)
     return {
         "seed": org.seed,

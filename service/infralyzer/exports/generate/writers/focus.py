@@ -1,6 +1,6 @@
 """FOCUS 1.2 rows (AWS export `FOCUS_1_2_AWS`, folder `focus`) describing the same charges as the CUR.
 
-Each CUR block of `cur.PeriodSim` is mapped here, so both exports come from the same model rows.
+Each block of `simulation.period.PeriodSim` is mapped here, so both exports come from the same model rows.
 Mapping (docs/exports.md, 'FOCUS 1.2 with AWS columns'; docs/cost_rules.md, 'FOCUS equivalence'):
 
 * Rows dropped: `SavingsPlanNegation` and the split cost allocation child rows.
@@ -39,7 +39,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from infralyzer.exports.generate.cur import (
+from infralyzer.exports.generate.model.clock import MS_PER_HOUR
+from infralyzer.exports.generate.model.reference import INVOICING_ENTITY
+from infralyzer.exports.generate.simulation.period import PeriodSim
+from infralyzer.exports.generate.simulation.rows import (
     CREDIT,
     DISC,
     EDP,
@@ -55,20 +58,11 @@ from infralyzer.exports.generate.cur import (
     TAX,
     UNUSED,
     USAGE,
-    OrgVocab,
-    PeriodSim,
     Rows,
-    class_columns,
-    class_index,
-    const,
-    discount_map,
-    f64,
     r10,
-    resource_strings,
-    take,
-    ts,
 )
-from infralyzer.exports.generate.organisation import INVOICING_ENTITY, MS_PER_HOUR
+from infralyzer.exports.generate.writers.arrow import OrgVocab, const, discount_map, f64, take, ts
+from infralyzer.exports.generate.writers.charge_classes import class_columns, class_index, resource_strings
 from infralyzer.exports.schemas import FOCUS12_SCHEMA
 
 _CLASS_STR = ["ChargeCategory", "ChargeClass", "ChargeFrequency", "PricingCategory", "CommitmentDiscountId",
@@ -131,17 +125,27 @@ def focus_rows(rows: Rows) -> Rows:
 
 
 def focus_table(sim: PeriodSim, rows: Rows) -> pa.Table:
-    org = sim.org
-    v = OrgVocab.of(org)
+    """The FOCUS 1.2 table of one block of simulated rows (mapped by `focus_rows`)."""
+    v = OrgVocab.of(sim.org)
     f = focus_rows(rows)
-    n = f.n
-    lt, sku, acct, com = f["lt"], f["sku"], f["acct"], f["com"]
     classes, inv = class_index(sim, f)
     cc = class_columns(sim, classes, inv, _CLASS_STR)
     lup = class_columns(sim, classes, inv, ["ListUnitPrice"], numeric=("ListUnitPrice",))["ListUnitPrice"]
     rs = resource_strings(sim, f)
     cols: dict[str, pa.Array] = {}
+    cols.update(_billing_and_charge_columns(sim, f, v, cc, rs))
+    cols.update(_cost_and_quantity_columns(sim, f, lup))
+    cols.update(_resource_and_account_columns(sim, f, v, cc, rs))
+    arrays = [cols[fl.name] if fl.name in cols else pa.nulls(f.n, fl.type) for fl in FOCUS12_SCHEMA]
+    return pa.Table.from_arrays(arrays, schema=FOCUS12_SCHEMA)
+
+
+def _billing_and_charge_columns(sim: PeriodSim, f: Rows, v: OrgVocab, cc: dict, rs: dict) -> dict[str, pa.Array]:
+    """Billing account and period, invoice, charge classification and description."""
+    org = sim.org
+    n = f.n
     p0ms, p1ms = sim.p0 * MS_PER_HOUR, sim.p1 * MS_PER_HOUR
+    cols: dict[str, pa.Array] = {}
     cols["AvailabilityZone"] = take(v.az, rs["az"])
     cols["BilledCost"] = f64(f["billed"])
     cols["BillingAccountId"] = const(org.payer_account_id, n)
@@ -158,11 +162,22 @@ def focus_table(sim: PeriodSim, rows: Rows) -> pa.Table:
     cols["ChargeDescription"] = cc["desc"]
     cols["ChargePeriodEnd"] = ts(f["t1"])
     cols["ChargePeriodStart"] = ts(f["t0"])
+    cols["InvoiceId"] = const(org.invoice_id(sim.period), n)
+    cols["InvoiceIssuerName"] = const(INVOICING_ENTITY, n)
+    cols["PricingCurrency"] = const("USD", n)
+    cols["ProviderName"] = const("AWS", n)
+    return cols
+
+
+def _cost_and_quantity_columns(sim: PeriodSim, f: Rows, lup: np.ndarray) -> dict[str, pa.Array]:
+    """Costs, unit prices and quantities (consumed, pricing, commitment)."""
+    lt, com = f["lt"], f["com"]
+    cols: dict[str, pa.Array] = {}
     # commitment quantity of upfront RI fee rows: reserved hours of the whole term
     cdq = f["cdq"].copy()
     m = lt == FEE_RI_UP
     if m.any():
-        terms = np.array([c.n * c.term_hours for c in org.commitments], dtype=np.float64)
+        terms = np.array([c.n * c.term_hours for c in sim.org.commitments], dtype=np.float64)
         cdq[m] = terms[com[m]]
     cols["CommitmentDiscountQuantity"] = f64(r10(cdq))
     consumed = np.isin(lt, (USAGE, DISC, SP_COV))
@@ -177,12 +192,17 @@ def focus_table(sim: PeriodSim, rows: Rows) -> pa.Table:
     cols["PricingCurrencyEffectiveCost"] = f64(f["eff"])
     cols["PricingCurrencyListUnitPrice"] = f64(lup)
     cols["PricingCurrencyContractedUnitPrice"] = f64(lup)
-    cols["InvoiceId"] = const(org.invoice_id(sim.period), n)
-    cols["InvoiceIssuerName"] = const(INVOICING_ENTITY, n)
-    cols["PricingCurrency"] = const("USD", n)
     purchase = np.isin(lt, (SP_RECUR, SP_UPFRONT, RI_FEE, FEE_RI_UP, FEE_SUPPORT))
     cols["PricingQuantity"] = f64(np.where(consumed | purchase, amount, np.nan))
-    cols["ProviderName"] = const("AWS", n)
+    return cols
+
+
+def _resource_and_account_columns(sim: PeriodSim, f: Rows, v: OrgVocab, cc: dict, rs: dict) -> dict[str, pa.Array]:
+    """Region, resource, service, SKU details, sub account, tags and the `x_` columns."""
+    n = f.n
+    lt, sku, acct, com = f["lt"], f["sku"], f["acct"], f["com"]
+    consumed = np.isin(lt, (USAGE, DISC, SP_COV))
+    cols: dict[str, pa.Array] = {}
     cols["RegionName"] = take(v.sku["location"], sku)
     commit_res = np.isin(lt, (SP_RECUR, SP_UPFRONT, RI_FEE, FEE_RI_UP, UNUSED))
     res_idx = np.where(commit_res, sim.n_res + com, np.where(consumed, f["res"], -1))
@@ -201,8 +221,7 @@ def focus_table(sim: PeriodSim, rows: Rows) -> pa.Table:
     cols["x_Discounts"] = discount_map(f.get_f("disc"))
     cols["x_Operation"] = cc["operation"]
     cols["x_ServiceCode"] = take(v.sku["servicecode"], sku)
-    arrays = [cols[fl.name] if fl.name in cols else pa.nulls(n, fl.type) for fl in FOCUS12_SCHEMA]
-    return pa.Table.from_arrays(arrays, schema=FOCUS12_SCHEMA)
+    return cols
 
 
 __all__ = ["focus_table", "focus_rows"]

@@ -1,0 +1,1 @@
+"""One billing period of the organisation, simulated as blocks of rows (`period.PeriodSim`)."""
