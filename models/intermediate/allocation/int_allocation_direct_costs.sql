@@ -4,6 +4,7 @@
     (scope_account_id '*'). The billing-period rows are also the direct costs fct_chargeback
     reports. Grain: billing period, dimension, scope account, dimension value and basis.
 -#}
+{{ config(materialized='table') }}
 with costs as (
 
     select * from {{ ref('int_allocation_costs_by_basis') }}

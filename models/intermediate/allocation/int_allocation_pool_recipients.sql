@@ -12,6 +12,7 @@
     A pool nobody can receive has no row here; int_allocation_shares gives it to 'unallocated'.
     Grain: billing period, dimension, shared cost rule, pool account, basis and dimension value.
 -#}
+{{ config(materialized='table') }}
 with pools as (
 
     select * from {{ ref('int_allocation_shared_cost_pools') }}

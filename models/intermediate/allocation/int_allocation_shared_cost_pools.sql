@@ -5,6 +5,7 @@
     refunds, discounts); a pool that sums to 0 has nothing to hand out and is left out. Grain:
     billing period, dimension, shared cost rule, pool account and basis.
 -#}
+{{ config(materialized='table') }}
 with costs as (
 
     select * from {{ ref('int_allocation_costs_by_basis') }}

@@ -7,6 +7,7 @@
       nothing is lost.
     Grain: billing period, dimension, shared cost rule, pool account, basis and dimension value.
 -#}
+{{ config(materialized='table') }}
 with pools as (
 
     select * from {{ ref('int_allocation_shared_cost_pools') }}

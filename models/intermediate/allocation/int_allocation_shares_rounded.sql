@@ -5,6 +5,7 @@
     (credits, refunds) gives negative shares. Grain: billing period, dimension, shared cost rule,
     pool account, basis and dimension value.
 -#}
+{{ config(materialized='table') }}
 with shares as (
 
     select * from {{ ref('int_allocation_shares') }}
