@@ -1,5 +1,8 @@
 {#-
-    Rules of the KPI tracker (docs/cost_rules.md, 'KPIs') that more than one model or test needs.
+    Rules of the KPI tracker (docs/cost_rules.md, 'KPIs') that all KPIs share and more than one
+    model or test needs: the instance scope the instance KPIs are measured on, and how a KPI is
+    scored against its goal. Each KPI's own rule, goal and rates are its entry in
+    kpi_definitions.sql.
 -#}
 
 {#- The KPI instance scope (docs/cost_rules.md; CID's kpi_instance_all filter), on

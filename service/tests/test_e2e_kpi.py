@@ -52,7 +52,7 @@ def totals(build_db, period: str) -> dict[str, tuple[Decimal, Decimal, float | N
 
 def test_every_kpi_of_the_seed_is_tracked_for_every_account(build_db, latest, answer_key):
     assert latest == max(answer_key["periods"])
-    seed = build_db.execute("select kpi_id, catalogue_number from reference.kpi_definitions").fetchall()
+    seed = build_db.execute("select kpi_id, catalogue_number from intermediate.int_kpi_definitions").fetchall()
     definitions = {kpi for kpi, _ in seed}
     # every KPI of CID's KPI dashboard (14 is split by service into 14a-14d)
     assert {int(number.rstrip("abcd")) for _, number in seed} == set(range(1, 19))

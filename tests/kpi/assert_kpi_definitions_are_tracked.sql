@@ -1,9 +1,9 @@
-{#- Goals and rates are data (seeds/kpi_definitions.csv), the rules are SQL (fct_kpi_tracker).
-    Fails for a seed KPI the tracker has no rule for (it would silently be missing), and for a
-    seed whose cost_basis says something else than the basis the rule uses. -#}
+{#- Every KPI of the catalogue (macros/kpi/kpi_definitions.sql) is in the tracker, with the cost
+    basis of its entry: fails for a KPI the tracker leaves out (it would silently be missing from
+    the dashboard) or reports on another basis than its rule sums. -#}
 with definitions as (
 
-    select * from {{ ref('kpi_definitions') }}
+    select * from {{ ref('int_kpi_definitions') }}
 
 ),
 
@@ -24,7 +24,7 @@ any_period as (
 
 select
     definitions.kpi_id,
-    definitions.cost_basis as seed_cost_basis,
+    definitions.cost_basis as catalogue_cost_basis,
     tracked.cost_basis as tracker_cost_basis
 from definitions
 cross join any_period

@@ -10,12 +10,6 @@ with charges as (
 
 ),
 
-utilization as (
-
-    select * from {{ ref('fct_commitment_utilization') }}
-
-),
-
 as_of as (
 
     select max(last_usage_end_at) as as_of_at
@@ -47,15 +41,18 @@ attributes as (
 
 latest_hourly as (
 
-    -- the Savings Plan's hourly commitment in the newest period it was billed
+    -- the Savings Plan's hourly commitment in the newest period it was billed, as its recurring
+    -- fee line states it
     select
-        utilization.commitment_arn,
-        utilization.savings_plan_hourly_commitment
-    from utilization
+        charges.commitment_arn,
+        max(charges.savings_plan_hourly_commitment) as savings_plan_hourly_commitment
+    from charges
     inner join attributes
         on
-            utilization.commitment_arn = attributes.commitment_arn
-            and utilization.billing_period = attributes.last_billing_period
+            charges.commitment_arn = attributes.commitment_arn
+            and charges.billing_period = attributes.last_billing_period
+    where charges.line_item_type = 'SavingsPlanRecurringFee'
+    group by charges.commitment_arn
 
 ),
 

@@ -13,7 +13,7 @@
 -#}
 with monthly as (
 
-    select * from {{ ref('fct_spend_monthly') }}
+    select * from {{ ref('int_spend_by_billing_period') }}
     where charge_class in ('usage', 'commitment_covered_usage', 'commitment_fee')
 
 ),

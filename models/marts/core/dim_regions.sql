@@ -4,7 +4,7 @@ with regions as (
     select
         region,
         sum(amortized_cost) as amortized_cost
-    from {{ ref('fct_spend_monthly') }}
+    from {{ ref('int_spend_by_billing_period') }}
     group by region
 
 ),

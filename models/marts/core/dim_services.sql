@@ -5,7 +5,7 @@ with services as (
     select distinct
         service,
         product_code
-    from {{ ref('fct_spend_monthly') }}
+    from {{ ref('int_spend_by_billing_period') }}
 
 ),
 

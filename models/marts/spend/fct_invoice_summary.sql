@@ -2,7 +2,7 @@
     with each kind of charge separated, and the same period on the amortised and net bases. -#}
 with monthly as (
 
-    select * from {{ ref('fct_spend_monthly') }}
+    select * from {{ ref('int_spend_by_billing_period') }}
 
 ),
 

@@ -10,7 +10,7 @@ with monthly as (
         service,
         sum(amortized_cost) as amortized_cost,
         sum(unblended_cost) as unblended_cost
-    from {{ ref('fct_spend_monthly') }}
+    from {{ ref('int_spend_by_billing_period') }}
     group by billing_period, usage_account_id, service
 
 ),
