@@ -1,4 +1,5 @@
-"""Metrics by name: MetricFlow generates the SQL, the snapshot answers it.
+"""The semantic layer behind `/metrics` (the router, routers/metrics.py): metrics by name,
+MetricFlow generates the SQL, the served marts answer it.
 
 The semantic manifest comes from the snapshot itself (`main.semantic_manifest`, written by
 macros/publish/publish_snapshot.sql from the build's `semantic_manifest.json`), so the metric

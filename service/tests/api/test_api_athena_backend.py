@@ -48,10 +48,9 @@ from infralyzer.api.errors import ApiError
 from infralyzer.api.scope import MartCatalog
 from infralyzer.checks.athena_portability import check_sql
 from infralyzer.publish import connect
-from test_api_common import (  # noqa: F401  (fixtures)
-    API, SCOPED_ACCOUNTS, client, close, headers, make_settings, mart, publish_dir, read_table, snapshot_path,
-)
-from test_api_sql import hostile_queries
+from infralyzer.settings import Settings
+
+from api_support import API, SCOPED_ACCOUNTS, close, headers, hostile_queries, make_settings, read_table
 
 pytestmark = pytest.mark.e2e
 
@@ -94,6 +93,21 @@ def manifest_file(snapshot_path: Path, tmp_path_factory: pytest.TempPathFactory)
     path = tmp_path_factory.mktemp("manifest") / "semantic_manifest.json"
     path.write_text(manifest)
     return path
+
+
+@pytest.fixture(scope="module")
+def dbt_manifest(publish_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """dbt's manifest.json of the build that published the snapshot (the marts' declared account
+    scope), by marts database: `marts` as built, and MARTS_DB as dbt-athena would name it."""
+    built = Settings().project_dir / "target" / "manifest.json"
+    assert built.exists(), "no dbt manifest: run the build (or the session's) first"
+    manifest = json.loads(built.read_text())
+    for node in manifest["nodes"].values():
+        if node.get("schema") == "marts":
+            node["schema"] = MARTS_DB
+    prefixed = tmp_path_factory.mktemp("dbt") / "manifest.json"
+    prefixed.write_text(json.dumps(manifest))
+    return {"marts": built, MARTS_DB: prefixed}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -252,10 +266,12 @@ def fake_athena(moto_aws: str, snapshot_catalog) -> Iterator[FakeAthena]:
 
 
 @pytest.fixture(scope="module")
-def athena_client(fake_athena: FakeAthena, publish_dir: Path, manifest_file: Path) -> TestClient:
+def athena_client(fake_athena: FakeAthena, publish_dir: Path, manifest_file: Path,
+                  dbt_manifest: dict[str, Path]) -> TestClient:
     settings = make_settings(
         publish_dir, backend="athena", athena_region=REGION, athena_marts_database=MARTS_DB,
-        semantic_manifest=manifest_file, sql_timeout_seconds=1.0, athena_poll_interval=0.05,
+        semantic_manifest=manifest_file, dbt_manifest=dbt_manifest[MARTS_DB], sql_timeout_seconds=1.0,
+        athena_poll_interval=0.05,
         api_result_cache_mb=0,  # every request reaches moto
     )
     client = TestClient(create_app(settings=settings))
@@ -560,10 +576,11 @@ class LoopbackAthena(AthenaBackend):
 
 
 @pytest.fixture(scope="module")
-def loopback(snapshot_path: Path, publish_dir: Path,
-             manifest_file: Path) -> Iterator[tuple[TestClient, LoopbackAthena]]:
+def loopback(snapshot_path: Path, publish_dir: Path, manifest_file: Path,
+             dbt_manifest: dict[str, Path]) -> Iterator[tuple[TestClient, LoopbackAthena]]:
     settings = make_settings(publish_dir, backend="athena", athena_marts_database="marts",
-                             semantic_manifest=manifest_file, api_result_cache_mb=0)
+                             semantic_manifest=manifest_file, dbt_manifest=dbt_manifest["marts"],
+                             api_result_cache_mb=0)
     backend = LoopbackAthena(settings, snapshot_path)
     client = TestClient(create_app(settings=settings, backend=backend))
     assert client.get("/health").status_code == 200  # the catalog and freshness queries
@@ -683,6 +700,34 @@ def test_a_prefixed_glue_database_is_read_as_marts(publish_dir, manifest_file, t
     normalized = json.loads(backend._semantic_manifest())
     assert {m["node_relation"]["schema_name"] for m in normalized["semantic_models"]} == {"marts"}
     assert all('"marts".' in m["node_relation"]["relation_name"] for m in normalized["semantic_models"])
+
+
+def test_the_marts_scopes_come_from_dbts_manifest(snapshot_path, publish_dir, manifest_file, dbt_manifest,
+                                                   snapshot_catalog, tmp_path):
+    """On Athena the marts' declared account scopes come from dbt's manifest.json: the same as the
+    snapshot carries. Without the manifest, a scoped key can read no mart (never unscoped)."""
+    for database, manifest in dbt_manifest.items():
+        settings = make_settings(publish_dir, backend="athena", athena_marts_database=database,
+                                 semantic_manifest=manifest_file, dbt_manifest=manifest)
+        assert AthenaBackend(settings)._mart_meta().keys() >= snapshot_catalog[1].columns.keys()
+    settings = make_settings(publish_dir, backend="athena", athena_marts_database="marts",
+                             semantic_manifest=manifest_file, dbt_manifest=dbt_manifest["marts"])
+    backend = LoopbackAthena(settings, snapshot_path)
+    missing = LoopbackAthena(settings.model_copy(update={"dbt_manifest": tmp_path / "none.json"}), snapshot_path)
+    try:
+        session = backend.open()
+        assert session.catalog.scopes == snapshot_catalog[1].scopes
+        session.close()
+        session = missing.open()
+        assert session.catalog.scopes == {}
+        session.close()
+        api = TestClient(create_app(settings=settings, backend=missing))
+        refused = api.get(f"{API}/spend/trends", headers=SCOPED_VIEWER)
+        assert (refused.status_code, refused.json()["error"]) == (403, "table_not_in_scope")
+        assert api.get(f"{API}/spend/trends", headers=VIEWER).status_code == 200
+    finally:
+        backend.con.close()
+        missing.con.close()
 
 
 def test_a_failed_catalog_refresh_keeps_the_previous_catalog(snapshot_path, publish_dir, manifest_file):

@@ -11,13 +11,17 @@ from fastapi.testclient import TestClient
 from infralyzer.api.app import create_app
 from infralyzer.api.auth import hash_key, load_keys
 from infralyzer.settings import Settings
-from test_api_common import (  # noqa: F401  (fixtures)
-    API, SCOPED_ACCOUNTS, client, close, dev_client, headers, key_of, mart, publish_dir, snapshot_path,
-)
+
+from api_support import API, SCOPED_ACCOUNTS, close, headers, key_of
 
 pytestmark = pytest.mark.e2e
 
 SCOPED = headers("scoped-viewer")
+
+
+def test_keys_are_configured(client):
+    assert not client.app.state.keys.development_mode
+    assert client.app.state.keys.keys[0].key_sha256 == hash_key(key_of("viewer"))
 
 
 def test_a_key_is_required_when_keys_are_configured(client):

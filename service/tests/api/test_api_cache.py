@@ -12,14 +12,12 @@ from fastapi.testclient import TestClient
 
 from infralyzer.api.app import create_app
 from infralyzer.api.auth import KeyStore
-from infralyzer.api.lru import LruCache
-from infralyzer.api.response_cache import ResponseCache
-from infralyzer.api.result_cache import ResultCache, cache_key
+from infralyzer.api.caching.lru import LruCache
+from infralyzer.api.caching.responses import ResponseCache
+from infralyzer.api.caching.results import ResultCache, cache_key
 from infralyzer.settings import Settings
-from test_api_common import (  # noqa: F401  (fixtures)
-    API, headers, key_of, make_settings, mart, publish_dir, snapshot_path,
-)
-from test_publish import write_snapshot
+
+from api_support import API, headers, key_of, make_settings, write_snapshot
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +26,7 @@ TRENDS = f"{API}/spend/trends?limit=50&sort=-amortized_cost"
 
 @pytest.fixture(scope="module")
 def client(publish_dir):
-    """The API with keys (see test_api_common.KEYS), its caches empty."""
+    """The API with keys (see api_support.KEYS), its caches empty."""
     with TestClient(create_app(settings=make_settings(publish_dir))) as api:
         yield api
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from test_api_common import (  # noqa: F401  (fixtures)
-    API, client, close, dev_client, headers, mart, publish_dir, read_table, snapshot_path,
-)
+from api_support import API, close, headers, read_table
 
 pytestmark = pytest.mark.e2e
 

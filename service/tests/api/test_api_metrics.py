@@ -11,15 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from test_api_common import (  # noqa: F401  (fixtures)
-    API, SCOPED_ACCOUNTS, client, close, headers, mart, publish_dir, read_table, snapshot_path,
-)
-from test_semantic_layer import MART_QUERIES
+from api_support import API, SCOPED_ACCOUNTS, close, headers, read_table
+from metric_mart_queries import MART_QUERIES
 
 pytestmark = pytest.mark.e2e
 
 V = headers("viewer")
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def query(client, key=V, **body):

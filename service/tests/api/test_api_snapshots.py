@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from infralyzer.api.app import create_app
 from infralyzer.publish import SnapshotReader
 from infralyzer.settings import Settings
-from test_api_common import API, mart, publish_dir, snapshot_path  # noqa: F401  (fixtures)
-from test_publish import write_snapshot
+
+from api_support import write_snapshot
 
 
 def test_old_snapshot_is_closed_when_its_last_request_ends(tmp_path):
@@ -70,7 +70,7 @@ def test_the_snapshot_carries_the_semantic_manifest(mart):
     manifest = json.loads(mart("select manifest_json from main.semantic_manifest")[0][0])
     from pathlib import Path
 
-    repo = Path(__file__).resolve().parents[2]
+    repo = Path(__file__).resolve().parents[3]
     defined = {m["name"] for m in yaml.safe_load((repo / "models/semantic/_metrics.yml").read_text())["metrics"]}
     assert {m["name"] for m in manifest["metrics"]} == defined
     assert {m["name"] for m in manifest["semantic_models"]} >= {"spend", "commitment_coverage"}

@@ -7,9 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from infralyzer.api.app import create_app
-from test_api_common import (  # noqa: F401  (fixtures)
-    API, SCOPED_ACCOUNTS, client, close, headers, make_settings, mart, publish_dir, read_table, snapshot_path,
-)
+
+from api_support import API, SCOPED_ACCOUNTS, close, headers, hostile_queries, make_settings, read_table
 
 pytestmark = pytest.mark.e2e
 
@@ -20,79 +19,6 @@ CANARY = "CANARY-5f0e1c8a-never-served"
 
 def run(client, sql: str, key=ANALYST, **body):
     return client.post(f"{API}/sql/query", json={"sql": sql, **body}, headers=key)
-
-
-def hostile_queries(canary: str, target: str, database: str) -> list[str]:
-    return [
-        f"select * from read_csv('{canary}')",
-        f"select * from read_csv_auto('{canary}')",
-        "select * from read_text('/etc/passwd')",
-        f"select * from read_text('{canary}')",
-        "select * from read_parquet('/etc/passwd')",
-        "select * from read_json('/etc/passwd')",
-        "select * from read_blob('/etc/passwd')",
-        "select * from glob('/etc/*')",
-        f"select * from '{canary}'",
-        "select * from '/etc/passwd'",
-        f"from '{canary}'",
-        f"select read_text('{canary}')",
-        f"select content from (select 1) as x, read_text('{canary}')",
-        f"select * from marts.dim_regions where region in (select column0 from read_csv('{canary}'))",
-        f"with x as (select * from read_csv('{canary}')) select * from x",
-        f"select list_transform(['{canary}'], f -> read_text(f))",
-        f"select * from sniff_csv('{canary}')",
-        "select * from parquet_metadata('/etc/passwd')",
-        "select * from query('select 42')",
-        "select * from duckdb_settings()",
-        "select current_setting('enable_external_access')",
-        "select getenv('HOME')",
-        f"copy (select 1) to '{target}'",
-        f"copy marts.dim_regions to '{target}' (format csv)",
-        f"attach '{database}' as other",
-        "detach infralyzer",
-        "install httpfs",
-        "load httpfs",
-        "pragma version",
-        "pragma database_list",
-        "set enable_external_access = true",
-        "set threads = 64",
-        "reset threads",
-        "call pragma_version()",
-        "use marts",
-        "checkpoint",
-        f"export database '{target}'",
-        f"import database '{target}'",
-        "select 1; select 2",
-        "select 1; drop table marts.dim_regions",
-        "select * from marts.dim_regions;;; select 1",
-        "with x as (create table y as select 1) select * from x",
-        "with x as (delete from marts.dim_regions returning *) select * from x",
-        "with x as (insert into marts.dim_regions values ('x', false, false) returning *) select * from x",
-        "select * into new_table from marts.dim_regions",
-        "create table marts.x as select 1",
-        "create macro m() as 1",
-        "drop table marts.dim_regions",
-        "update marts.dim_regions set region = 'x'",
-        "delete from marts.dim_regions",
-        "describe marts.dim_regions",
-        "summarize marts.dim_regions",
-        "show tables",
-        "select * from information_schema.tables",
-        "select * from pragma_database_list",
-        "select * from duckdb_tables()",
-        "select * from other.marts.dim_regions",
-        "select * from system.main.duckdb_settings()",
-        "select * from range(100000000000) as a, range(1000) as b",
-        "with dim_regions as (select 1 as region) select * from dim_regions",
-        "select " + "(" * 300 + "1" + ")" * 300,
-        "select 1 " + "union all select 1 " * 5_000,
-        "select '" + "x" * 30_000 + "'",
-        "select 1 from marts.dim_regions where " + " or ".join(f"region = 'r{i}'" for i in range(3_000)),
-        "",
-        "   ",
-        "not sql at all",
-        "select * from marts.dim_regions\x00; copy (select 1) to '/tmp/x'",
-    ]
 
 
 def test_hostile_sql_is_refused_and_touches_no_file(client, tmp_path):

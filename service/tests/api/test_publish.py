@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -13,23 +12,7 @@ from fastapi.testclient import TestClient
 from infralyzer.api.app import create_app
 from infralyzer.publish import SnapshotReader, latest_snapshot, prune
 
-
-def write_snapshot(publish_dir: Path, name: str, period: str, complete: bool = True, rows: int = 3) -> Path:
-    """A snapshot shaped like the one macros/publish/publish_snapshot.sql writes."""
-    path = publish_dir / f"snapshot-{name}.duckdb"
-    con = duckdb.connect(str(path))
-    con.execute("create schema marts")
-    con.execute(f"create table marts.fct_example as select range as n, '{period}' as billing_period from range({rows})")
-    con.execute("create table main.table_docs (table_name varchar, column_name varchar, description varchar)")
-    con.execute("insert into main.table_docs values ('fct_example', null, 'An example mart.'), "
-                "('fct_example', 'n', 'A number.')")
-    if complete:
-        con.execute(
-            f"create table main.snapshot_info as select timestamp '2026-10-01 00:00:00' as built_at, "
-            f"'{name}' as invocation_id, '{period}' as newest_billing_period, 1 as table_count"
-        )
-    con.close()
-    return path
+from api_support import write_snapshot
 
 
 def test_latest_complete_snapshot_wins(tmp_path):

@@ -20,7 +20,7 @@ from amortization_harness import LineItemEvaluator, differences
 
 pytestmark = pytest.mark.e2e
 
-UNIT_TESTS = Path(__file__).resolve().parents[2] / "models" / "intermediate" / "costs" / "_costs__models.yml"
+UNIT_TESTS = Path(__file__).resolve().parents[3] / "models" / "intermediate" / "costs" / "_costs__models.yml"
 STRING_COLUMNS = {"charge_class", "service"}
 
 Mutant = tuple[str, Callable[[exp.Expression], None]]

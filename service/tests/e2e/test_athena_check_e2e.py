@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from infralyzer.settings import Settings
+from dbt_project_copy import project_copy
 
 pytestmark = pytest.mark.e2e
-
-REPO = Settings().project_dir
-
-
-def project_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "project"
-    shutil.copytree(
-        REPO, target,
-        ignore=shutil.ignore_patterns(".venv", ".git", "data", "target*", "logs", "__pycache__", "*.egg-info"),
-    )
-    for sub in ("data/exports", "data/build", "data/publish"):
-        (target / sub).mkdir(parents=True, exist_ok=True)
-    return target
 
 
 def check_athena(project: Path) -> subprocess.CompletedProcess:

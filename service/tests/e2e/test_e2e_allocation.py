@@ -24,7 +24,7 @@ from infralyzer.exports.generate.allocation_key import BASIS, allocation_fragmen
 from infralyzer.exports.generate.organisation import build_organisation
 from infralyzer.settings import Settings
 
-from conftest import SAMPLE_LINE_ITEMS, SAMPLE_PERIODS, SAMPLE_SEED
+from sample_build import SAMPLE_LINE_ITEMS, SAMPLE_PERIODS, SAMPLE_SEED
 
 pytestmark = pytest.mark.e2e
 
@@ -41,13 +41,6 @@ def cents(value) -> Decimal:
 
 def money(mapping: dict) -> dict:
     return {key: cents(value) for key, value in mapping.items() if cents(value) != 0}
-
-
-@pytest.fixture(scope="module")
-def build_db(built):
-    con = duckdb.connect(str(built.build_db), read_only=True)
-    yield con
-    con.close()
 
 
 @pytest.fixture(scope="module")

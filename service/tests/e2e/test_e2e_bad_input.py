@@ -15,7 +15,7 @@ from infralyzer.dbt_runner import run_dbt
 from infralyzer.exports.layout import manifest_path
 from infralyzer.publish import latest_snapshot
 
-from conftest import SAMPLE_PERIODS, make_settings
+from sample_build import SAMPLE_PERIODS, make_settings
 
 pytestmark = pytest.mark.e2e
 

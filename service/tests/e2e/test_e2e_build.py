@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import duckdb
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -14,13 +13,6 @@ CENT = Decimal("0.01")
 
 def cents(value) -> Decimal:
     return Decimal(str(value)).quantize(CENT)
-
-
-@pytest.fixture(scope="module")
-def build_db(built):
-    con = duckdb.connect(str(built.build_db), read_only=True)
-    yield con
-    con.close()
 
 
 # answer-key column -> the intermediate model's basis column

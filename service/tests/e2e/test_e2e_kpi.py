@@ -14,7 +14,7 @@ from infralyzer.dbt_runner import run_dbt
 from infralyzer.exports.generate import redeliver
 from infralyzer.settings import Settings
 
-from conftest import SAMPLE_PERIODS, SAMPLE_SEED, make_settings
+from sample_build import SAMPLE_PERIODS, SAMPLE_SEED, make_settings
 
 pytestmark = pytest.mark.e2e
 
@@ -23,13 +23,6 @@ CENT = Decimal("0.01")
 
 def cents(value) -> Decimal:
     return Decimal(str(value)).quantize(CENT)
-
-
-@pytest.fixture(scope="module")
-def build_db(built):
-    con = duckdb.connect(str(built.build_db), read_only=True)
-    yield con
-    con.close()
 
 
 @pytest.fixture(scope="module")

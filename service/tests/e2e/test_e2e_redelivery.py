@@ -18,7 +18,7 @@ from infralyzer.dbt_runner import run_dbt
 from infralyzer.exports.generate import redeliver
 from infralyzer.exports.layout import partition_dir, read_manifest
 
-from conftest import SAMPLE_PERIODS, SAMPLE_SEED, make_settings
+from sample_build import SAMPLE_PERIODS, SAMPLE_SEED, make_settings
 
 pytestmark = pytest.mark.e2e
 

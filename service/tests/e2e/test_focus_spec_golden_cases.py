@@ -1,6 +1,6 @@
 """The FOCUS specification's commitment-discount examples as golden cases for the amortisation rule.
 
-Each example (service/tests/data/focus_spec_examples, unmodified from FOCUS v1.2) is one hour of
+Each example (service/tests/e2e/data/focus_spec_examples, unmodified from FOCUS v1.2) is one hour of
 a spend-based commitment. It is restated as the CUR 2.0 line items AWS would deliver for the same
 hour, run through the compiled `int_line_items_amortized`, and the rule's result must equal what
 the spec says, to the cent:

@@ -15,7 +15,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-SERVICE_DIR = Path(__file__).resolve().parents[1]
+SERVICE_DIR = Path(__file__).resolve().parents[2]
 if str(SERVICE_DIR) not in sys.path:
     sys.path.insert(0, str(SERVICE_DIR))
 

@@ -16,7 +16,7 @@ import pytest
 from infralyzer.exports.generate import generate
 from infralyzer.exports.layout import read_manifest
 
-SEED_CSV = Path(__file__).resolve().parents[2] / "seeds" / "aws_service_categories.csv"
+SEED_CSV = Path(__file__).resolve().parents[3] / "seeds" / "aws_service_categories.csv"
 HOURLY = dict(periods=["2026-09"], line_items_per_month=40_000, seed=5)
 TOL = 0.005
 OPTIONS = ("reserved", "savings_plan", "spot", "on_demand")

@@ -593,7 +593,7 @@ def test_redelivery_replaces_the_period_and_updates_the_key(daily, tmp_path):
 
 
 def test_coh_and_carbon_hooks(tmp_path):
-    here = Path(__file__).resolve().parents[1] / "infralyzer" / "exports" / "generate" / "writers"
+    here = Path(__file__).resolve().parents[2] / "infralyzer" / "exports" / "generate" / "writers"
     present = [name for name in ("coh", "carbon") if (here / f"{name}.py").exists()]
     if not present or importlib.util.find_spec("infralyzer.exports.generate.writers.coh") is None:
         pytest.skip("the COH / carbon generators are not present")

@@ -23,7 +23,7 @@ from typing import Any
 
 from infralyzer.api.auth import KeyStore
 from infralyzer.api.errors import ApiError
-from infralyzer.api.lru import LruCache
+from infralyzer.api.caching.lru import LruCache
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

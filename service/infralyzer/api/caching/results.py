@@ -3,7 +3,7 @@
 A published snapshot never changes, so a query's result depends only on its SQL text and bound
 parameters (account scoping is already part of the SQL). Each version has its own cache, dropped
 with it, so a newer build is never answered from an older one. This catches what the response
-cache (`response_cache`) cannot: the same query asked in another format, by another key of the
+cache (`caching.responses`) cannot: the same query asked in another format, by another key of the
 same scope, or from another endpoint; and on Athena, where a query costs seconds.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from infralyzer.api.lru import LruCache
+from infralyzer.api.caching.lru import LruCache
 
 Key = tuple[str, str]
 
