@@ -37,8 +37,8 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
-from infralyzer.api.backends import TableListing
 from infralyzer.api.backends.athena_sql import parse_duckdb, to_arrow, to_athena
+from infralyzer.api.backends.contract import TableListing
 from infralyzer.api.errors import ApiError, no_snapshot
 from infralyzer.api.scope import MartCatalog, declared_scopes
 from infralyzer.api.sql_guard import json_objects
