@@ -54,6 +54,8 @@ class Scope(str, Enum):
 
 @dataclass(frozen=True)
 class MartScope:
+    """How an account-scoped key reads a mart, as its YAML declares it (macros/publish/mart_scopes.sql)."""
+
     scope: Scope
     account_column: str | None = None  # with Scope.accounts only
 
