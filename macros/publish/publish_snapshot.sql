@@ -4,7 +4,8 @@
     writer or many readers per file, so a reader on the build file would break the next build.
 
     A snapshot is a new DuckDB file <publish_dir>/snapshot-<UTC time>-<invocation>.duckdb holding
-    every mart table (schema `marts`), the dbt docs of their columns (`main.table_docs`), the
+    every mart table (schema `marts`), the dbt docs of their columns (`main.table_docs`), their
+    `config.meta` (`main.table_meta`: the account scope each declares, mart_scopes.sql), the
     semantic manifest dbt wrote at parse time (`main.semantic_manifest`: the API answers metrics
     with the definitions the marts were built with) and, written last, `main.snapshot_info`. Everything is written in one transaction, so a crash
     leaves a file without snapshot_info, which readers skip. Readers take the newest file that
@@ -32,6 +33,14 @@
     {%- if failures -%}
         {{ log("Not publishing: " ~ failures | length ~ " node(s) failed or were skipped ("
                ~ failures[:5] | join(', ') ~ "). The last published snapshot stays in place.", info=true) }}
+        {{ return('select 1 as nothing_to_publish') }}
+    {%- endif -%}
+
+    {%- set undeclared = infralyzer.mart_scope_problems() -%}
+    {%- if undeclared -%}
+        {{ log("Not publishing: " ~ undeclared | length ~ " mart(s) do not declare their account scope ("
+               ~ undeclared[:5] | map('first') | join(', ') ~ "; macros/publish/mart_scopes.sql). "
+               ~ "The last published snapshot stays in place.", info=true) }}
         {{ return('select 1 as nothing_to_publish') }}
     {%- endif -%}
 
@@ -71,6 +80,16 @@
     {%- endfor -%}
     {%- if doc_rows -%}
         {%- do statements.append("insert into infralyzer_snapshot.main.table_docs values " ~ doc_rows | join(', ')) -%}
+    {%- endif -%}
+    {#- Each mart's `config.meta` from dbt's manifest: its account scope (mart_scopes.sql). -#}
+    {%- do statements.append(
+        "create table infralyzer_snapshot.main.table_meta (table_name varchar, meta_json varchar)") -%}
+    {%- set meta_rows = [] -%}
+    {%- for node in marts -%}
+        {%- do meta_rows.append("('" ~ node.alias ~ "', " ~ infralyzer.sql_string(tojson(node.config.meta)) ~ ")") -%}
+    {%- endfor -%}
+    {%- if meta_rows -%}
+        {%- do statements.append("insert into infralyzer_snapshot.main.table_meta values " ~ meta_rows | join(', ')) -%}
     {%- endif -%}
     {#- The semantic manifest dbt wrote at parse time, so the API answers metrics with the
         definitions the snapshot's marts were built with. -#}

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     semantic_manifest: Path | None = Field(
         None, description="MetricFlow's semantic_manifest.json for the Athena backend (DuckDB snapshots carry theirs); "
         "default <project>/target/semantic_manifest.json.")
+    dbt_manifest: Path | None = Field(
+        None, description="dbt's manifest.json for the Athena backend: the account scope each mart declares "
+        "(DuckDB snapshots carry theirs); default <project>/target/manifest.json.")
 
     def model_post_init(self, __context: object) -> None:
         data = self.project_dir / "data"
@@ -71,6 +74,7 @@ class Settings(BaseSettings):
         self.publish_dir = Path(self.publish_dir or data / "publish").resolve()
         self.athena_marts_database = self.athena_marts_database or f"{self.schema_prefix}marts"
         self.semantic_manifest = Path(self.semantic_manifest or self.project_dir / "target" / "semantic_manifest.json")
+        self.dbt_manifest = Path(self.dbt_manifest or self.project_dir / "target" / "manifest.json")
 
     def dbt_env(self) -> dict[str, str]:
         """Environment for a dbt subprocess: absolute paths, so dbt and the service agree."""

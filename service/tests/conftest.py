@@ -1,28 +1,35 @@
-"""Shared fixtures: generated sample exports and one `dbt build` on them for the whole session."""
+"""Fixtures every test area shares: the generated sample exports and one `dbt build` on them for
+the whole session (service/tests/<area>/conftest.py hold each area's own).
+
+Test folders have no __init__.py: pytest imports each test and helper module by its file name
+(rootdir conftest, default `prepend` import mode), so file names must be unique across
+service/tests — a second module of the same name would be the first one. `pytest_sessionstart`
+refuses such a tree before anything is imported.
+"""
 
 from __future__ import annotations
 
 import json
-import shutil
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
 from infralyzer.dbt_runner import run_dbt
 from infralyzer.settings import Settings
+from sample_build import SAMPLE_LINE_ITEMS, SAMPLE_PERIODS, SAMPLE_SEED, make_settings
 
-# Three closed billing periods; small enough for CI, large enough to hold every kind of charge.
-SAMPLE_PERIODS = ["2026-07", "2026-08", "2026-09"]
-SAMPLE_LINE_ITEMS = 20_000
-SAMPLE_SEED = 7
+TESTS_DIR = Path(__file__).resolve().parent
 
 
-def make_settings(root: Path, exports_dir: Path | None = None) -> Settings:
-    return Settings(
-        exports_dir=exports_dir or root / "exports",
-        build_db=root / "build" / "infralyzer.duckdb",
-        publish_dir=root / "publish",
-    )
+def pytest_sessionstart(session: pytest.Session) -> None:
+    modules: dict[str, list[str]] = defaultdict(list)
+    for path in TESTS_DIR.rglob("*.py"):
+        if path.name != "conftest.py" and "__pycache__" not in path.parts:
+            modules[path.name].append(str(path.relative_to(TESTS_DIR)))
+    clashes = {name: paths for name, paths in modules.items() if len(paths) > 1}
+    if clashes:
+        raise pytest.UsageError(f"Test and helper modules need unique file names under {TESTS_DIR}: {clashes}")
 
 
 @pytest.fixture(scope="session")
@@ -45,21 +52,3 @@ def built(sample_exports: Path, tmp_path_factory: pytest.TempPathFactory) -> Set
     settings = make_settings(tmp_path_factory.mktemp("build"), sample_exports)
     run_dbt(settings, "build")
     return settings
-
-
-@pytest.fixture
-def copy_of_exports(sample_exports: Path, tmp_path: Path) -> Path:
-    """A private copy of the sample exports, for tests that damage or re-deliver them."""
-    target = tmp_path / "exports"
-    shutil.copytree(sample_exports, target)
-    return target
-
-
-@pytest.fixture(scope="session")
-def amortization_rule(built: Settings, tmp_path_factory: pytest.TempPathFactory):
-    """The compiled `int_line_items_amortized`, reading given rows (amortization_harness), and the
-    DuckDB evaluator holding them: one dbt compile for the session's rule tests."""
-    from amortization_harness import LineItemEvaluator, compile_model_sql, parse_with_given_input
-
-    tree = parse_with_given_input(compile_model_sql(built, tmp_path_factory.mktemp("compiled")))
-    return tree, LineItemEvaluator(built.build_db)

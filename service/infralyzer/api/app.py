@@ -15,9 +15,9 @@ from infralyzer import __version__
 from infralyzer.api import errors
 from infralyzer.api.auth import KeyStore, get_principal, load_keys
 from infralyzer.api.backends import Backend, make_backend
-from infralyzer.api.metrics import SemanticLayers
-from infralyzer.api.response_cache import ResponseCache
+from infralyzer.api.caching.responses import ResponseCache
 from infralyzer.api.routers import allocation, discounts, health, kpi, metrics, spend, sql, tables
+from infralyzer.api.semantic_layer import SemanticLayers
 from infralyzer.publish import SnapshotReader
 from infralyzer.settings import Settings, get_settings
 

@@ -18,6 +18,7 @@ from sqlglot import exp
 from infralyzer.api.deps import QueryContext
 from infralyzer.api.errors import ApiError
 from infralyzer.api.formats import Format, negotiate, render
+from infralyzer.api.scope import MartCatalog
 
 _PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -127,12 +128,13 @@ class Builder:
             self.conditions.append(op(this=exp.column(column), expression=self.param(value)))
         return self
 
-    def apply(self, f: Filters, columns: tuple[str, ...], *, period: str | None = "billing_period",
-              account: str | None = None) -> Builder:
-        """The common filters, on the columns the mart has."""
+    def apply(self, f: Filters, catalog: MartCatalog, *, period: str | None = "billing_period") -> Builder:
+        """The common filters, on the columns the mart has; `account` on the account column it
+        declares (the one account scoping uses)."""
+        columns = catalog.columns[self.table]
         if period and period in columns:
             self.where(period, exp.GTE, f.period_from).where(period, exp.LTE, f.period_to)
-        account = account or next((c for c in ("usage_account_id", "account_id", "payer_account_id") if c in columns), None)
+        account = catalog.account_column(self.table)
         if f.accounts:
             if account is None:
                 raise ApiError(422, "invalid_parameter", f"{self.table} has no account column to filter on.")
@@ -185,7 +187,7 @@ def mart_rows(ctx: QueryContext, request: Request, fmt: Format | None, table: st
     """Rows of one mart, filtered, sorted and paged: the shape of most endpoints."""
     ctx.catalog.require(table, ctx.principal)
     columns = ctx.catalog.columns[table]
-    b = Builder(table).apply(f, columns)
+    b = Builder(table).apply(f, ctx.catalog)
     for column, values in (extra_in or {}).items():
         b.where_in(column, values)
     query = b.select(*[exp.column(c) for c in columns])

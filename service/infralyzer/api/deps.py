@@ -18,7 +18,7 @@ from sqlglot import exp
 from infralyzer.api.auth import CurrentPrincipal, Principal
 from infralyzer.api.backends import Backend, Session, Version
 from infralyzer.api.errors import ApiError
-from infralyzer.api.result_cache import ResultCache, cache_key
+from infralyzer.api.caching.results import ResultCache, cache_key
 from infralyzer.api.scope import MartCatalog, resolve_tables
 from infralyzer.publish import SnapshotHandle, SnapshotInfo
 from infralyzer.settings import Settings

@@ -7,11 +7,14 @@ Every SQL the service runs — the mart endpoints' queries, MetricFlow's SQL for
   refusing any other table; a catalog prefix is only accepted for MetricFlow's own SQL, and is
   dropped (the snapshot file is the only database);
 * for a key scoped to accounts, replaces each mart by a subquery that keeps only the key's rows:
-  `(select * from marts.t where <account column> in (...)) as t`. The account column is the
-  first of `usage_account_id`, `account_id`, `payer_account_id` the mart has. Marts with no
-  account column are either reference data without spend (`REFERENCE_TABLES`: services, regions,
-  calendar, billing periods, the time spine), readable as they are, or organisation-wide facts
-  (e.g. fct_chargeback by team, fct_export_deliveries), which a scoped key cannot read (403).
+  `(select * from marts.t where <account column> in (...)) as t`.
+
+What each mart holds is declared in its YAML (`config.meta`, macros/publish/mart_scopes.sql) and
+read from the dbt manifest the marts were built with (`main.table_meta` of the snapshot, or dbt's
+`manifest.json` on Athena): `scope: accounts` with its `account_column` (filtered as above),
+`scope: reference` (services, regions, calendars: no spend, readable as they are) or
+`scope: organisation` (e.g. fct_chargeback by team, fct_export_deliveries: a scoped key cannot read
+it, 403). A mart that declares nothing valid is treated as organisation-wide: never served unscoped.
 
 Because the filter is applied where the table is read, no query shape (joins, CTEs, subqueries,
 set operations, window functions) can see another account's rows. Payer-level marts (invoice
@@ -21,8 +24,13 @@ summary, commitments, Savings Plan sizing) are visible to a scoped key only for 
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import cached_property
+from typing import Any
 
 import duckdb
 from sqlglot import exp
@@ -30,23 +38,65 @@ from sqlglot import exp
 from infralyzer.api.auth import Principal
 from infralyzer.api.errors import ApiError
 
-REFERENCE_TABLES = frozenset(
-    {"dim_services", "dim_regions", "dim_billing_periods", "dim_calendar", "metricflow_time_spine"}
-)
-ACCOUNT_COLUMNS = ("usage_account_id", "account_id", "payer_account_id")
+log = logging.getLogger(__name__)
+
 META_TABLES = frozenset({"table_docs", "snapshot_info"})
 _TABLE_ARGS = {"this", "db", "catalog", "alias", "pivots", "sample"}
 
 
+class Scope(str, Enum):
+    """What a mart's rows belong to (`config.meta.scope`), so what an account-scoped key may read."""
+
+    accounts = "accounts"
+    reference = "reference"
+    organisation = "organisation"
+
+
+@dataclass(frozen=True)
+class MartScope:
+    """How an account-scoped key reads a mart, as its YAML declares it (macros/publish/mart_scopes.sql)."""
+
+    scope: Scope
+    account_column: str | None = None  # with Scope.accounts only
+
+    @classmethod
+    def from_meta(cls, table: str, meta: Mapping[str, Any] | None, columns: tuple[str, ...]) -> MartScope | None:
+        """The declaration in a mart's `config.meta`; None when it is missing or invalid (the
+        build's data test refuses those: here they only fail closed)."""
+        meta = meta or {}
+        try:
+            scope = Scope(meta.get("scope"))
+        except ValueError:
+            log.warning("mart %s declares no valid scope (config.meta %s): account-scoped keys cannot read it",
+                        table, dict(meta))
+            return None
+        column = meta.get("account_column")
+        if (scope is Scope.accounts) != (column is not None) or (column is not None and column not in columns):
+            log.warning("mart %s: config.meta account_column %r does not fit scope %s and its columns: "
+                        "account-scoped keys cannot read it", table, column, scope.value)
+            return None
+        return cls(scope, column)
+
+
+def declared_scopes(metas: Mapping[str, Mapping[str, Any] | None],
+                    columns: Mapping[str, tuple[str, ...]]) -> dict[str, MartScope]:
+    """The valid declarations of the catalogued marts, from their `config.meta` by table name."""
+    scopes = {t: MartScope.from_meta(t, metas.get(t), c) for t, c in columns.items()}
+    return {t: s for t, s in scopes.items() if s is not None}
+
+
 @dataclass(frozen=True)
 class MartCatalog:
-    """The marts of one snapshot and their columns (read once per snapshot)."""
+    """The marts of one version (snapshot or Athena catalog): their columns, and the account scope
+    each declares (read once per version)."""
 
     columns: dict[str, tuple[str, ...]]
     types: dict[str, dict[str, str]] = field(default_factory=dict)
+    scopes: dict[str, MartScope] = field(default_factory=dict)
 
     @classmethod
     def load(cls, con: duckdb.DuckDBPyConnection) -> MartCatalog:
+        """The catalog of a published snapshot: its `marts` tables, and `main.table_meta`."""
         columns: dict[str, list[str]] = {}
         types: dict[str, dict[str, str]] = {}
         for table, column, data_type in con.execute(
@@ -55,23 +105,32 @@ class MartCatalog:
         ).fetchall():
             columns.setdefault(table, []).append(column)
             types.setdefault(table, {})[column] = data_type
-        return cls({t: tuple(c) for t, c in columns.items()}, types)
+        try:
+            metas = {t: json.loads(m) for t, m in con.execute("select table_name, meta_json from main.table_meta")
+                     .fetchall()}
+        except duckdb.CatalogException:  # published before marts declared their scope
+            metas = {}
+        names = {t: tuple(c) for t, c in columns.items()}
+        return cls(names, types, declared_scopes(metas, names))
 
     @cached_property
     def fingerprint(self) -> str:
-        """Identifies the tables and columns (cache keys of SQL rewritten for this catalog)."""
-        return hashlib.sha256(repr(sorted(self.columns.items())).encode()).hexdigest()
+        """Identifies the tables, columns and scopes (cache keys of SQL rewritten for this catalog)."""
+        scopes = sorted((t, s.scope.value, s.account_column) for t, s in self.scopes.items())
+        return hashlib.sha256(repr((sorted(self.columns.items()), scopes)).encode()).hexdigest()
 
     def has(self, table: str) -> bool:
         return table in self.columns
 
     def account_column(self, table: str) -> str | None:
-        return next((c for c in ACCOUNT_COLUMNS if c in self.columns.get(table, ())), None)
+        scope = self.scopes.get(table)
+        return scope.account_column if scope is not None else None
 
     def visible_to(self, table: str, principal: Principal) -> bool:
-        if not principal.scoped or table in REFERENCE_TABLES:
+        if not principal.scoped:
             return True
-        return self.account_column(table) is not None
+        scope = self.scopes.get(table)
+        return scope is not None and scope.scope in (Scope.accounts, Scope.reference)
 
     def require(self, table: str, principal: Principal) -> None:
         if not self.has(table):
@@ -80,7 +139,7 @@ class MartCatalog:
                            {"table": table})
         if not self.visible_to(table, principal):
             raise ApiError(403, "table_not_in_scope",
-                           f"{table} has no account column: an account-scoped key cannot read it.",
+                           f"{table} is not scoped by account: an account-scoped key cannot read it.",
                            {"table": table})
 
 

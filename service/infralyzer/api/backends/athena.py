@@ -12,6 +12,9 @@
   passes is stopped (StopQueryExecution) and answered 408, as on DuckDB.
 * **Semantic layer**: MetricFlow's `semantic_manifest.json` from `semantic_manifest` (the DuckDB
   snapshots carry theirs); its SQL is DuckDB SQL, scoped like any other, then transpiled.
+* **Account scope** of each mart: its `config.meta` in dbt's `manifest.json` (`dbt_manifest`; the
+  DuckDB snapshots carry theirs as `main.table_meta`). Without it, account-scoped keys can read
+  no mart: none is served unscoped.
 
 Nothing here writes: only SELECTs are sent (`athena_sql.check_read_only`), after the same guard
 and scoping as on DuckDB. The workgroup and IAM role should be read-only too (see the README).
@@ -34,10 +37,10 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
-from infralyzer.api.backends import TableListing
 from infralyzer.api.backends.athena_sql import parse_duckdb, to_arrow, to_athena
+from infralyzer.api.backends.contract import TableListing
 from infralyzer.api.errors import ApiError, no_snapshot
-from infralyzer.api.scope import MartCatalog
+from infralyzer.api.scope import MartCatalog, declared_scopes
 from infralyzer.api.sql_guard import json_objects
 from infralyzer.publish import READ_ONLY_CONFIG, SnapshotInfo
 from infralyzer.settings import Settings
@@ -203,7 +206,8 @@ class AthenaBackend:
             types.setdefault(table, {})[column] = data_type
         if not columns:
             raise no_snapshot()
-        catalog = MartCatalog({t: tuple(c) for t, c in columns.items()}, types)
+        names = {t: tuple(c) for t, c in columns.items()}
+        catalog = MartCatalog(names, types, declared_scopes(self._mart_meta(), names))
         period = None
         source = next((t for t in ("dim_billing_periods", "fct_spend_monthly")
                        if "billing_period" in columns.get(t, ())), None)
@@ -223,6 +227,18 @@ class AthenaBackend:
             table_count=len(columns),
         )
         return AthenaView(info, catalog, glue, self._semantic_manifest())
+
+    def _mart_meta(self) -> dict[str, dict]:
+        """`config.meta` of the models dbt built in the marts database, by table name."""
+        path = self.settings.dbt_manifest
+        try:
+            manifest = json.loads(Path(path).read_text()) if path else {}
+        except FileNotFoundError:
+            log.warning("no dbt manifest at %s: account-scoped keys can read no mart", path)
+            return {}
+        return {str(node["alias"]).lower(): node.get("config", {}).get("meta") or {}
+                for node in manifest.get("nodes", {}).values()
+                if node.get("resource_type") == "model" and str(node.get("schema", "")).lower() == self.database}
 
     def _semantic_manifest(self) -> str | None:
         path = self.settings.semantic_manifest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from infralyzer.api.backends import TableListing
+from infralyzer.api.backends.contract import TableListing
 from infralyzer.api.errors import no_snapshot
 from infralyzer.api.scope import MartCatalog
 from infralyzer.publish import SnapshotHandle, SnapshotReader

@@ -43,7 +43,7 @@ def savings_plan_sizing(
     table = "fct_savings_plan_sizing"
     ctx.catalog.require(table, ctx.principal)
     columns = ctx.catalog.columns[table]
-    b = Builder(table).apply(f, columns)
+    b = Builder(table).apply(f, ctx.catalog)
     if recommended_only:
         b.conditions.append(exp.column("is_recommended"))
     query = order_and_page(b.select(*[exp.column(c) for c in columns]), p, list(columns),
@@ -61,7 +61,7 @@ def commitments(
     table = "dim_commitments"
     ctx.catalog.require(table, ctx.principal)
     columns = ctx.catalog.columns[table]
-    b = Builder(table).apply(f, columns, period=None)
+    b = Builder(table).apply(f, ctx.catalog, period=None)
     if expiring_within_days is not None:
         b.where("days_until_expiry", exp.GTE, 0).where("days_until_expiry", exp.LTE, expiring_within_days)
     query = order_and_page(b.select(*[exp.column(c) for c in columns]), p, list(columns),

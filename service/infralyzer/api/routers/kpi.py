@@ -37,7 +37,7 @@ def summary(
         return mart_rows(ctx, request, fmt, table, f, p, ["billing_period", "kpi_id", "usage_account_id"],
                          extra_in={"kpi_id": split_values(kpi)})
     ctx.catalog.require(table, ctx.principal)
-    b = Builder(table).apply(f, ctx.catalog.columns[table]).where_in("kpi_id", split_values(kpi))
+    b = Builder(table).apply(f, ctx.catalog).where_in("kpi_id", split_values(kpi))
     keys = ["billing_period", "kpi_id", "kpi_name", "direction", "cost_basis", "goal"]
     sums = ["numerator", "denominator", "potential_savings", "goal_savings"]
     coverage = exp.Div(

@@ -12,7 +12,7 @@ from infralyzer.api.common import FormatParam, split_values
 from infralyzer.api.deps import Context, QueryContext
 from infralyzer.api.errors import ApiError
 from infralyzer.api.formats import TABULAR_RESPONSES, freshness, negotiate, render
-from infralyzer.api.metrics import MAX_METRICS, MetricQuery, parse_generated
+from infralyzer.api.semantic_layer import MAX_METRICS, MetricQuery, parse_generated
 from infralyzer.api.scope import resolve_tables
 
 router = APIRouter(prefix="/metrics", tags=["metrics"])

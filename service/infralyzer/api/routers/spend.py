@@ -72,7 +72,7 @@ def breakdown(
     table = "fct_spend_monthly" if grain is Grain.month else "fct_spend_daily"
     ctx.catalog.require(table, ctx.principal)
     time_column = "billing_period" if grain is Grain.month else "usage_date"
-    b = Builder(table).apply(f, ctx.catalog.columns[table])
+    b = Builder(table).apply(f, ctx.catalog)
     query = b.select(
         exp.column(time_column),
         exp.alias_(exp.column(dimension.column), dimension.value),

@@ -1,0 +1,43 @@
+"""Every metric of models/semantic/_metrics.yml as a direct query of its mart, by month: what
+MetricFlow's answers are checked against (e2e/test_semantic_layer.py through `mf`,
+api/test_api_metrics.py through the API)."""
+
+SPEND = "select date_trunc('month', usage_date) as month, {} as value from marts.fct_spend_daily group by 1"
+UTILIZATION = "select billing_period_start_date as month, {} as value from marts.fct_commitment_utilization group by 1"
+COVERAGE = "select billing_period_start_date as month, {} as value from marts.fct_commitment_coverage group by 1"
+SAVINGS = "select billing_period_start_date as month, {} as value from marts.fct_savings_summary group by 1"
+KPI = "select billing_period_start_date as month, {} as value from marts.fct_kpi_tracker {} group by 1"
+
+MART_QUERIES = {
+    "billed_cost": SPEND.format("sum(unblended_cost)"),
+    "effective_cost": SPEND.format("sum(amortized_cost)"),
+    "net_billed_cost": SPEND.format("sum(net_unblended_cost)"),
+    "net_effective_cost": SPEND.format("sum(net_amortized_cost)"),
+    "list_cost": SPEND.format("sum(public_on_demand_cost)"),
+    "savings_scope_list_cost": SAVINGS.format("sum(list_cost)"),
+    "savings_scope_effective_cost": SAVINGS.format("sum(effective_cost)"),
+    "total_savings": SAVINGS.format("sum(list_cost) - sum(effective_cost)"),
+    "effective_savings_rate": SAVINGS.format("1 - sum(effective_cost) / sum(list_cost)"),
+    "used_commitment": UTILIZATION.format("sum(used_commitment)"),
+    "unused_commitment": UTILIZATION.format("sum(unused_commitment)"),
+    "total_commitment": UTILIZATION.format("sum(total_commitment)"),
+    "commitment_utilization": UTILIZATION.format("sum(used_commitment) / sum(total_commitment)"),
+    "commitment_gross_savings": UTILIZATION.format("sum(gross_savings)"),
+    "commitment_net_savings": UTILIZATION.format("sum(net_savings)"),
+    "eligible_cost": COVERAGE.format("sum(eligible_cost)"),
+    "covered_cost": COVERAGE.format("sum(reserved_cost + savings_plan_cost)"),
+    "spot_cost": COVERAGE.format("sum(spot_cost)"),
+    "on_demand_cost": COVERAGE.format("sum(on_demand_cost)"),
+    "commitment_coverage": COVERAGE.format("sum(reserved_cost + savings_plan_cost) / sum(eligible_cost)"),
+    "spot_coverage": COVERAGE.format("sum(spot_cost) / sum(eligible_cost)"),
+    "on_demand_coverage": COVERAGE.format("sum(on_demand_cost) / sum(eligible_cost)"),
+    "spot_savings": COVERAGE.format("sum(spot_savings)"),
+    "kpi_numerator": KPI.format("sum(numerator)", ""),
+    "kpi_denominator": KPI.format("sum(denominator)", ""),
+    "kpi_coverage": KPI.format("sum(numerator) / sum(denominator)", ""),
+    "kpi_goal_savings": KPI.format("sum(goal_savings)", ""),
+    "ec2_graviton_adoption": KPI.format("sum(numerator) / sum(denominator)", "where kpi_id = 'ec2_graviton_adoption'"),
+    "ec2_spot_coverage": KPI.format("sum(numerator) / sum(denominator)", "where kpi_id = 'ec2_spot_coverage'"),
+    "compute_on_demand_share": KPI.format("sum(numerator) / sum(denominator)", "where kpi_id = 'compute_ondemand_coverage'"),
+    "ebs_gp3_share": KPI.format("sum(numerator) / sum(denominator)", "where kpi_id = 'ebs_gp3_share'"),
+}
