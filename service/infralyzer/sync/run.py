@@ -1,0 +1,165 @@
+"""`infralyzer sync`: bring the configured AWS Data Exports in, period by period.
+
+For each source: list the prefix once, take the newest manifest of every (export, partition),
+and read only the manifests that changed since the last sync (state file). The files of changed
+deliveries are downloaded in parallel into staging and each period is swapped in as soon as all
+its files are verified (infralyzer.sync.local). `target="athena"` instead maintains the Glue
+tables, partitions and deliveries table over the S3 layout itself (infralyzer.sync.athena).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from tqdm import tqdm
+
+from infralyzer.sync.config import SyncConfig
+from infralyzer.sync.local import LocalMirror
+from infralyzer.sync.remote import (
+    Delivery,
+    S3Object,
+    SyncError,
+    latest_deliveries,
+    list_objects,
+    read_manifest,
+    s3_client,
+)
+from infralyzer.sync.transfer import RateLimiter, download, is_verified
+
+
+@dataclass
+class SyncReport:
+    deliveries: list[Delivery] = field(default_factory=list)  # every latest delivery found
+    changed: list[Delivery] = field(default_factory=list)  # those brought in (or to bring in, dry run)
+    bytes_downloaded: int = 0
+    files_downloaded: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _human(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
+
+
+def _describe(delivery: Delivery) -> str:
+    kind = delivery.export_type.export_type if delivery.export_type else "unrecognised columns"
+    return (f"{delivery.export_name} ({kind}) {delivery.partition}"
+            f"{'/' + delivery.execution_folder if delivery.execution_folder else ''}")
+
+
+def discover(config: SyncConfig, project_dir: Path, mirror: LocalMirror | None) -> tuple[SyncReport, dict]:
+    """Every source's latest deliveries; the manifests of those not already local are read."""
+    report = SyncReport()
+    clients = {}
+    seen: dict[str, str] = {}
+    for source in config.sources:
+        client = clients[id(source)] = s3_client(source)
+        objects = list_objects(client, source)
+        for delivery in latest_deliveries(source, objects):
+            first = seen.setdefault(delivery.export_name, delivery.export_root + f" in {source.label}")
+            if first != delivery.export_root + f" in {source.label}":
+                raise SyncError(f"two exports are named {delivery.export_name!r} ({first} and {delivery.export_root} in "
+                                f"{source.label}); they would share one local folder. Rename one in AWS.")
+            report.deliveries.append(delivery)
+            if mirror is None or not mirror.is_current(delivery):
+                read_manifest(client, delivery, objects, project_dir)
+                report.changed.append(delivery)
+    return report, clients
+
+
+def sync(config: SyncConfig, *, exports_dir: Path, project_dir: Path, target: Literal["local", "athena"] = "local",
+         dry_run: bool = False, progress: bool = False, echo: Callable[[str], None] = print) -> SyncReport:
+    """Sync every configured source; raise SyncError (after finishing what it can) if anything failed."""
+    if not config.sources:
+        raise SyncError("no sources configured: list them under `sources:` in infralyzer.yml (see "
+                        "infralyzer.example.yml) or pass --source s3://bucket/prefix.")
+    mirror = LocalMirror(exports_dir) if target == "local" else None
+    report, clients = discover(config, project_dir, mirror)
+    for delivery in report.changed:
+        if delivery.export_type is None:
+            echo(f"warning: {delivery.where()}: its columns match no export type declared in the dbt sources; "
+                 "it is copied but no model reads it.")
+    if target == "athena":
+        from infralyzer.sync.athena import publish_to_glue
+
+        if dry_run:
+            for delivery in report.changed:
+                echo(f"would register {_describe(delivery)} at s3://{delivery.source.bucket}/{delivery.data_prefix}")
+            return report
+        publish_to_glue(config, report.changed, project_dir, echo=echo)
+        return report
+
+    for delivery in report.changed:
+        echo(f"{'would download' if dry_run else 'new delivery'}: {_describe(delivery)}: "
+             f"{len(delivery.data_files)} file(s), {_human(delivery.total_bytes)}")
+    if dry_run:
+        total = sum(d.total_bytes for d in report.changed)
+        echo(f"dry run: {len(report.changed)} period(s) to download, {_human(total)} ({total} bytes); "
+             f"{len(report.deliveries) - len(report.changed)} up to date. Nothing was written.")
+        return report
+    _download(config, report, mirror, clients, progress, echo)
+    echo(f"downloaded {report.files_downloaded} file(s), {_human(report.bytes_downloaded)} "
+         f"({report.bytes_downloaded} bytes); {len(report.changed)} period(s) updated, "
+         f"{len(report.deliveries) - len(report.changed)} up to date.")
+    if report.errors:
+        raise SyncError("\n".join(report.errors))
+    return report
+
+
+def _download(config: SyncConfig, report: SyncReport, mirror: LocalMirror, clients: dict, progress: bool,
+              echo: Callable[[str], None]) -> None:
+    limiter = RateLimiter(config.max_bytes_per_second)
+    jobs: list[tuple[Delivery, S3Object, Path]] = []
+    remaining: dict[int, int] = {}
+    for delivery in report.changed:
+        mirror.clear_stale_staging(delivery)
+        stage = mirror.staging(delivery)
+        manifest_copy = stage / delivery.manifest_relpath
+        manifest_copy.parent.mkdir(parents=True, exist_ok=True)
+        manifest_copy.write_bytes(delivery.manifest_body)
+        report.bytes_downloaded += delivery.manifest.size
+        pending = [(delivery, f.obj, stage / f.relpath) for f in delivery.data_files
+                   if not is_verified(stage / f.relpath, f.obj) and not _committed(mirror, delivery, f)]
+        remaining[id(delivery)] = len(pending)
+        jobs += pending
+    total = sum(obj.size for _, obj, _ in jobs)
+    with tqdm(total=total, unit="B", unit_scale=True, desc="sync", disable=not progress) as bar, \
+            ThreadPoolExecutor(max_workers=config.workers) as pool:
+        futures = {pool.submit(download, clients[id(d.source)], d, obj, dest, limiter, bar.update): d
+                   for d, obj, dest in jobs}
+        for delivery in [d for d in report.changed if remaining[id(d)] == 0]:
+            _commit(mirror, delivery, report, echo)
+        for future in as_completed(futures):
+            delivery = futures[future]
+            try:
+                report.bytes_downloaded += future.result()
+                report.files_downloaded += 1
+            except SyncError as error:
+                report.errors.append(str(error))
+                remaining[id(delivery)] = -1  # never committed
+                continue
+            remaining[id(delivery)] -= 1
+            if remaining[id(delivery)] == 0:
+                _commit(mirror, delivery, report, echo)
+
+
+def _committed(mirror: LocalMirror, delivery: Delivery, data_file) -> bool:
+    """Moved to the live folder by a commit that a kill interrupted (its journal is still staged)."""
+    return ((mirror.staging(delivery) / ".commit.json").exists()
+            and is_verified(mirror.live(delivery, data_file.relpath), data_file.obj))
+
+
+def _commit(mirror: LocalMirror, delivery: Delivery, report: SyncReport, echo: Callable[[str], None]) -> None:
+    try:
+        mirror.commit(delivery)
+    except OSError as error:
+        report.errors.append(f"{delivery.where()}: could not swap the period in: {error}")
+        return
+    echo(f"updated {_describe(delivery)} (execution {delivery.execution_id})")
