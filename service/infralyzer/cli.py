@@ -30,7 +30,8 @@ def previous_periods(months: int, end_period: str | None = None) -> list[str]:
 
 
 def _has_exports(settings: Settings) -> bool:
-    return any(Path(settings.exports_dir).glob("cur2/metadata/BILLING_PERIOD=*/cur2-Manifest.json"))
+    """Any complete delivery, whatever the export is named (a synced `acme-cur/` counts, not only `cur2/`)."""
+    return any(Path(settings.exports_dir).glob("*/metadata/**/*-Manifest.json"))
 
 
 @click.group()
