@@ -7,9 +7,10 @@ only reads the files a manifest lists, and a period without a manifest is not re
    (`<exports_dir>/.sync/staging/…`, which no reader looks at); a killed sync leaves the live
    period untouched and the next run continues from the staged files;
 2. the data files are moved into the period's data folder. Where a new file has the name of a
-   live one (AWS overwrites `<export>-00001.snappy.parquet` in place), the old manifest is
-   removed first, so readers see no period for a moment rather than a mix of two deliveries;
-3. the manifest is renamed into place (atomic) and older manifests of the period are removed;
+   live one (AWS overwrites `<export>-00001.snappy.parquet` in place) or the manifest moves to a
+   new execution folder (CREATE_NEW_REPORT), the old manifest is removed first, so readers see
+   no period for a moment rather than a mix of two deliveries, or two deliveries of one period;
+3. the manifest is renamed into place (atomic);
 4. files of the period that the new manifest does not list (an older delivery's, or an older
    execution folder with CREATE_NEW_REPORT) are deleted, and the state file records the delivery.
 
@@ -69,8 +70,12 @@ class LocalMirror:
         new_data = {f.relpath for f in delivery.data_files}
         old_manifests = sorted(metadata_dir.rglob(f"*{MANIFEST_SUFFIX}")) if metadata_dir.exists() else []
 
-        # 2. data files; a name clash with a live file hides the period first
-        if any(self.live(delivery, rel).exists() and (stage / rel).exists() for rel in new_data):
+        # 2. data files. The period is hidden first (its old manifests removed) when a new file
+        #    has a live file's name, or when the manifest moves to a new execution folder: a
+        #    reader then finds no period for a moment, never a mix or two deliveries at once.
+        manifest_target = self.live(delivery, delivery.manifest_relpath)
+        if (any(m != manifest_target for m in old_manifests)
+                or any(self.live(delivery, rel).exists() and (stage / rel).exists() for rel in new_data)):
             for manifest in old_manifests:
                 manifest.unlink()
         for rel in sorted(new_data):
@@ -82,14 +87,10 @@ class LocalMirror:
                 raise FileNotFoundError(f"{delivery.where()}: staged file {rel} is missing; run the sync again")
 
         # 3. the manifest, last (a copy, so a repeated commit can write it again)
-        manifest_target = self.live(delivery, delivery.manifest_relpath)
         manifest_target.parent.mkdir(parents=True, exist_ok=True)
         tmp = manifest_target.with_name(f".{manifest_target.name}.{delivery.manifest.etag}.tmp")
         shutil.copyfile(stage / delivery.manifest_relpath, tmp)
         os.replace(tmp, manifest_target)
-        for manifest in old_manifests:
-            if manifest != manifest_target:
-                manifest.unlink(missing_ok=True)
 
         # 4. what the new manifest does not list
         keep = {self.live(delivery, rel) for rel in new_data}

@@ -34,7 +34,7 @@ from infralyzer.sync.transfer import RateLimiter, download, is_verified
 @dataclass
 class SyncReport:
     deliveries: list[Delivery] = field(default_factory=list)  # every latest delivery found
-    changed: list[Delivery] = field(default_factory=list)  # those brought in (or to bring in, dry run)
+    changed: list[Delivery] = field(default_factory=list)  # manifests read: new or changed (local), all (athena)
     bytes_downloaded: int = 0
     files_downloaded: int = 0
     errors: list[str] = field(default_factory=list)
@@ -69,14 +69,19 @@ def discover(config: SyncConfig, project_dir: Path, mirror: LocalMirror | None) 
                                 f"{source.label}); they would share one local folder. Rename one in AWS.")
             report.deliveries.append(delivery)
             if mirror is None or not mirror.is_current(delivery):
-                read_manifest(client, delivery, objects, project_dir)
+                try:
+                    read_manifest(client, delivery, objects, project_dir)
+                except SyncError as error:  # this period stays as it was; the others go on
+                    report.errors.append(str(error))
+                    continue
                 report.changed.append(delivery)
     return report, clients
 
 
 def sync(config: SyncConfig, *, exports_dir: Path, project_dir: Path, target: Literal["local", "athena"] = "local",
          dry_run: bool = False, progress: bool = False, echo: Callable[[str], None] = print) -> SyncReport:
-    """Sync every configured source; raise SyncError (after finishing what it can) if anything failed."""
+    """Sync every configured source. A broken delivery leaves its period as it was, the others go
+    on, and a SyncError naming each problem is raised at the end."""
     if not config.sources:
         raise SyncError("no sources configured: list them under `sources:` in infralyzer.yml (see "
                         "infralyzer.example.yml) or pass --source s3://bucket/prefix.")
@@ -89,25 +94,23 @@ def sync(config: SyncConfig, *, exports_dir: Path, project_dir: Path, target: Li
     if target == "athena":
         from infralyzer.sync.athena import publish_to_glue
 
+        for delivery in report.changed if dry_run else ():
+            echo(f"would register {_describe(delivery)} at s3://{delivery.source.bucket}/{delivery.data_prefix}")
+        if not dry_run:
+            publish_to_glue(config, report.changed, project_dir, echo=echo)
+    else:
+        for delivery in report.changed:
+            echo(f"{'would download' if dry_run else 'new delivery'}: {_describe(delivery)}: "
+                 f"{len(delivery.data_files)} file(s), {_human(delivery.total_bytes)}")
+        up_to_date = len(report.deliveries) - len(report.changed)
         if dry_run:
-            for delivery in report.changed:
-                echo(f"would register {_describe(delivery)} at s3://{delivery.source.bucket}/{delivery.data_prefix}")
-            return report
-        publish_to_glue(config, report.changed, project_dir, echo=echo)
-        return report
-
-    for delivery in report.changed:
-        echo(f"{'would download' if dry_run else 'new delivery'}: {_describe(delivery)}: "
-             f"{len(delivery.data_files)} file(s), {_human(delivery.total_bytes)}")
-    if dry_run:
-        total = sum(d.total_bytes for d in report.changed)
-        echo(f"dry run: {len(report.changed)} period(s) to download, {_human(total)} ({total} bytes); "
-             f"{len(report.deliveries) - len(report.changed)} up to date. Nothing was written.")
-        return report
-    _download(config, report, mirror, clients, progress, echo)
-    echo(f"downloaded {report.files_downloaded} file(s), {_human(report.bytes_downloaded)} "
-         f"({report.bytes_downloaded} bytes); {len(report.changed)} period(s) updated, "
-         f"{len(report.deliveries) - len(report.changed)} up to date.")
+            total = sum(d.total_bytes for d in report.changed)
+            echo(f"dry run: {len(report.changed)} period(s) to download, {_human(total)} ({total} bytes); "
+                 f"{up_to_date} up to date. Nothing was written.")
+        else:
+            _download(config, report, mirror, clients, progress, echo)
+            echo(f"downloaded {report.files_downloaded} file(s), {_human(report.bytes_downloaded)} "
+                 f"({report.bytes_downloaded} bytes); {len(report.changed)} period(s) updated, {up_to_date} up to date.")
     if report.errors:
         raise SyncError("\n".join(report.errors))
     return report
