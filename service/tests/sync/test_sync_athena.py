@@ -9,7 +9,7 @@ import json
 import boto3
 import pyarrow as pa
 import pyarrow.parquet as pq
-from conftest import CSV_EXPORT, PERIODS, generated_table, next_second
+from s3_exports import CSV_EXPORT, PERIODS, generated_table, next_second
 
 from infralyzer.settings import get_settings
 from infralyzer.sync import AthenaTarget, Source, SyncConfig, sync

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CSV_EXPORT, PERIODS, PREFIX, drop_last_rows, generated_table, next_second
+from s3_exports import CSV_EXPORT, PERIODS, PREFIX, drop_last_rows, generated_table, next_second
 
 from infralyzer.settings import get_settings
 from infralyzer.sync import Source, SyncConfig, SyncError, sync
