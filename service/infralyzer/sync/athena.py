@@ -34,6 +34,8 @@ _PARQUET = {
                   "Parameters": {"serialization.format": "1"}},
 }
 # AWS's gzip CSV exports: a header row, quoted fields (Athena reads .gz text transparently).
+# OpenCSVSerde reads text, so map columns (product, tags, …) stay JSON text: Parquet exports are
+# the ones to use with Athena.
 _CSV = {
     "InputFormat": "org.apache.hadoop.mapred.TextInputFormat",
     "OutputFormat": "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
@@ -67,6 +69,12 @@ def _format_of(delivery: Delivery) -> dict:
 
 def _storage(columns: list[dict], location: str, fmt: dict) -> dict:
     return {"Columns": columns, "Location": location, **fmt}
+
+
+def _partition_shape(storage: dict) -> tuple:
+    """What a partition update must change: where it points, how the files are read, its columns."""
+    return (storage.get("Location"), storage.get("SerdeInfo", {}).get("SerializationLibrary"),
+            [(c["Name"], c["Type"]) for c in storage.get("Columns", [])])
 
 
 def _glue(config: SyncConfig):
@@ -119,8 +127,7 @@ def _sync_export_table(glue, database: str, table: SourceTable, deliveries: list
         current = existing.get(tuple(values))
         if current is None:
             new.append(partition)
-        elif (current.get("Location"), current.get("SerdeInfo", {}).get("SerializationLibrary")) != (
-                storage["Location"], storage["SerdeInfo"]["SerializationLibrary"]):
+        elif _partition_shape(current) != _partition_shape(storage):
             glue.update_partition(DatabaseName=database, TableName=table.identifier, PartitionValueList=values,
                                   PartitionInput=partition)
             changed += 1
