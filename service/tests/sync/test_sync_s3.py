@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from s3_exports import CSV_EXPORT, PERIODS, PREFIX, drop_last_rows, generated_table, next_second
+from s3_exports import CSV_EXPORT, PERIODS, PREFIX, ExportBucket, drop_last_rows, generated_table, next_second
 
 from infralyzer.settings import get_settings
 from infralyzer.sync import Source, SyncConfig, SyncError, sync
@@ -218,3 +218,19 @@ def test_kill_mid_download_leaves_no_partial_period_and_rerun_completes(export_b
     for rel, body in tree.items():
         assert hashlib.md5(body).hexdigest() == hashlib.md5(objects[f"{PREFIX}/{rel}"]).hexdigest()  # noqa: S324
     assert not list((tmp_path / ".sync").rglob("*.part"))
+
+
+def test_several_sources_land_side_by_side_and_a_shared_export_name_is_refused(export_bucket, moto_endpoint, tmp_path):
+    second = ExportBucket(export_bucket.s3, f"{export_bucket.bucket}-b", "payer-b", export_bucket.generated_dir)
+    second.s3.create_bucket(Bucket=second.bucket)
+    second.put_delivery("payer-b-focus", PERIODS[0], generated_table(second.generated_dir, "focus", PERIODS[0]))
+    sources = [Source(bucket=b.bucket, prefix=b.prefix, endpoint_url=moto_endpoint) for b in (export_bucket, second)]
+
+    report = sync(SyncConfig(sources=sources), exports_dir=tmp_path, project_dir=PROJECT_DIR, echo=lambda _: None)
+
+    assert {d.export_name for d in report.changed} == {*export_bucket.types, "payer-b-focus"}
+    assert (tmp_path / "payer-b-focus" / "metadata" / f"BILLING_PERIOD={PERIODS[0]}" / "payer-b-focus-Manifest.json"
+            ).is_file()
+    second.put_delivery("acme-cur", PERIODS[0], generated_table(second.generated_dir, "cur2", PERIODS[0]))
+    with pytest.raises(SyncError, match="two exports are named 'acme-cur'"):
+        sync(SyncConfig(sources=sources), exports_dir=tmp_path, project_dir=PROJECT_DIR, echo=lambda _: None)
