@@ -45,6 +45,10 @@ class LocalMirror:
         return (self.sync_dir / "staging" / delivery.export_name / delivery.partition.replace("/", "_")
                 / delivery.manifest.etag)
 
+    def staged_manifest(self, delivery: Delivery) -> Path:
+        """Not under its own name, so no glob for `*-Manifest.json` ever finds a staged delivery."""
+        return self.staging(delivery) / "manifest.json.staged"
+
     def _entry(self, delivery: Delivery) -> dict | None:
         return self.state.get(delivery.export_name, {}).get(delivery.partition)
 
@@ -89,7 +93,7 @@ class LocalMirror:
         # 3. the manifest, last (a copy, so a repeated commit can write it again)
         manifest_target.parent.mkdir(parents=True, exist_ok=True)
         tmp = manifest_target.with_name(f".{manifest_target.name}.{delivery.manifest.etag}.tmp")
-        shutil.copyfile(stage / delivery.manifest_relpath, tmp)
+        shutil.copyfile(self.staged_manifest(delivery), tmp)
         os.replace(tmp, manifest_target)
 
         # 4. what the new manifest does not list

@@ -124,9 +124,8 @@ def _download(config: SyncConfig, report: SyncReport, mirror: LocalMirror, clien
     for delivery in report.changed:
         mirror.clear_stale_staging(delivery)
         stage = mirror.staging(delivery)
-        manifest_copy = stage / delivery.manifest_relpath
-        manifest_copy.parent.mkdir(parents=True, exist_ok=True)
-        manifest_copy.write_bytes(delivery.manifest_body)
+        stage.mkdir(parents=True, exist_ok=True)
+        mirror.staged_manifest(delivery).write_bytes(delivery.manifest_body)
         report.bytes_downloaded += delivery.manifest.size
         pending = [(delivery, f.obj, stage / f.relpath) for f in delivery.data_files
                    if not is_verified(stage / f.relpath, f.obj) and not _committed(mirror, delivery, f)]

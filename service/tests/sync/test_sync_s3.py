@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from s3_exports import CSV_EXPORT, PERIODS, PREFIX, ExportBucket, drop_last_rows, generated_table, next_second
@@ -234,3 +235,33 @@ def test_several_sources_land_side_by_side_and_a_shared_export_name_is_refused(e
     second.put_delivery("acme-cur", PERIODS[0], generated_table(second.generated_dir, "cur2", PERIODS[0]))
     with pytest.raises(SyncError, match="two exports are named 'acme-cur'"):
         sync(SyncConfig(sources=sources), exports_dir=tmp_path, project_dir=PROJECT_DIR, echo=lambda _: None)
+
+
+def test_a_crash_in_the_middle_of_a_swap_is_finished_by_the_next_sync(export_bucket, moto_endpoint, tmp_path,
+                                                                     monkeypatch):
+    _sync(export_bucket, moto_endpoint, tmp_path)
+    period = PERIODS[-1]
+    next_second(export_bucket.s3, export_bucket.bucket)
+    table = drop_last_rows(generated_table(export_bucket.generated_dir, "cur2", period), 7)
+    export_bucket.put_delivery("acme-cur", period, table, chunks=3)  # same names: the period is hidden first
+    real_replace, calls = os.replace, []
+
+    def dies_after_the_first_file(src, dst):
+        if calls:
+            raise SystemExit("killed")  # the process dies after one file has been swapped in
+        calls.append(dst)
+        real_replace(src, dst)
+
+    # only the swap's renames (infralyzer.sync.local), not the downloads' own
+    monkeypatch.setattr("infralyzer.sync.local.os", SimpleNamespace(replace=dies_after_the_first_file))
+    with pytest.raises(SystemExit):
+        _sync(export_bucket, moto_endpoint, tmp_path)
+    monkeypatch.undo()
+
+    # the period is not visible (its old manifest went first), and nothing half is
+    assert not (tmp_path / "acme-cur" / "metadata" / f"BILLING_PERIOD={period}" / "acme-cur-Manifest.json").exists()
+    _visible_periods_are_whole(tmp_path)
+    report, _ = _sync(export_bucket, moto_endpoint, tmp_path)
+    assert [(d.export_name, d.billing_period) for d in report.changed] == [("acme-cur", period)]
+    assert report.files_downloaded == 0  # everything was staged and verified before the crash
+    assert _local_tree(tmp_path) == _expected_tree(export_bucket)
