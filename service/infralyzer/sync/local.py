@@ -20,12 +20,16 @@ sync downloads only new or changed deliveries.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from infralyzer.sync.remote import MANIFEST_SUFFIX, Delivery
+from infralyzer.sync.remote import MANIFEST_SUFFIX, DataFile, Delivery, SyncError
+from infralyzer.sync.transfer import is_verified
 
 _COMMIT_JOURNAL = ".commit.json"
 
@@ -35,7 +39,23 @@ class LocalMirror:
         self.root = Path(exports_dir)
         self.sync_dir = self.root / ".sync"
         self.state_path = self.sync_dir / "state.json"
-        self.state: dict = json.loads(self.state_path.read_text()) if self.state_path.exists() else {}
+        self.state: dict = self._read_state()
+
+    def _read_state(self) -> dict:
+        return json.loads(self.state_path.read_text()) if self.state_path.exists() else {}
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """One sync at a time per exports folder (a scheduled run overlapping a slow one waits for
+        nothing: it stops). The lock dies with its process, so a killed sync never blocks the next."""
+        self.sync_dir.mkdir(parents=True, exist_ok=True)
+        with (self.sync_dir / "lock").open("w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as error:
+                raise SyncError(f"another `infralyzer sync` is writing to {self.root}; try again when it ends") from error
+            self.state = self._read_state()  # as the previous sync left it
+            yield
 
     # -- where things are -------------------------------------------------------------------
     def live(self, delivery: Delivery, relpath: str) -> Path:
@@ -60,6 +80,11 @@ class LocalMirror:
             return False
         return all(self.live(delivery, rel).is_file() and self.live(delivery, rel).stat().st_size == size
                    for rel, size in [(entry["manifest"], delivery.manifest.size), *entry["files"].items()])
+
+    def moved_by_interrupted_commit(self, delivery: Delivery, data_file: DataFile) -> bool:
+        """Already swapped in by a commit that a kill interrupted (its journal is still staged)."""
+        return ((self.staging(delivery) / _COMMIT_JOURNAL).exists()
+                and is_verified(self.live(delivery, data_file.relpath), data_file.obj))
 
     # -- the swap ---------------------------------------------------------------------------
     def commit(self, delivery: Delivery) -> None:

@@ -41,11 +41,12 @@ class SyncReport:
 
 
 def _human(n: float) -> str:
+    unit = "B"
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+            break
         n /= 1024
-    return f"{n} B"
+    return f"{n:.0f} B" if unit == "B" else f"{n:.1f} {unit}"
 
 
 def _describe(delivery: Delivery) -> str:
@@ -63,10 +64,10 @@ def discover(config: SyncConfig, project_dir: Path, mirror: LocalMirror | None) 
         client = clients[id(source)] = s3_client(source)
         objects = list_objects(client, source)
         for delivery in latest_deliveries(source, objects):
-            first = seen.setdefault(delivery.export_name, delivery.export_root + f" in {source.label}")
-            if first != delivery.export_root + f" in {source.label}":
-                raise SyncError(f"two exports are named {delivery.export_name!r} ({first} and {delivery.export_root} in "
-                                f"{source.label}); they would share one local folder. Rename one in AWS.")
+            where = f"{delivery.export_root} in {source.label}"
+            if (first := seen.setdefault(delivery.export_name, where)) != where:
+                raise SyncError(f"two exports are named {delivery.export_name!r} ({first} and {where}); they would "
+                                "share one local folder. Rename one in AWS.")
             report.deliveries.append(delivery)
             if mirror is None or not mirror.is_current(delivery):
                 try:
@@ -85,34 +86,54 @@ def sync(config: SyncConfig, *, exports_dir: Path, project_dir: Path, target: Li
     if not config.sources:
         raise SyncError("no sources configured: list them under `sources:` in infralyzer.yml (see "
                         "infralyzer.example.yml) or pass --source s3://bucket/prefix.")
-    mirror = LocalMirror(exports_dir) if target == "local" else None
-    report, clients = discover(config, project_dir, mirror)
+    if target == "athena":
+        report = _to_athena(config, project_dir, dry_run, echo)
+    elif dry_run:
+        report = _to_local(config, LocalMirror(exports_dir), project_dir, dry_run, progress, echo)
+    else:
+        mirror = LocalMirror(exports_dir)
+        with mirror.locked():
+            report = _to_local(config, mirror, project_dir, dry_run, progress, echo)
+    if report.errors:
+        raise SyncError("\n".join(report.errors))
+    return report
+
+
+def _warn_unrecognised(report: SyncReport, echo: Callable[[str], None]) -> None:
     for delivery in report.changed:
         if delivery.export_type is None:
             echo(f"warning: {delivery.where()}: its columns match no export type declared in the dbt sources; "
                  "it is copied but no model reads it.")
-    if target == "athena":
-        from infralyzer.sync.athena import publish_to_glue
 
-        for delivery in report.changed if dry_run else ():
-            echo(f"would register {_describe(delivery)} at s3://{delivery.source.bucket}/{delivery.data_prefix}")
-        if not dry_run:
-            publish_to_glue(config, report.changed, project_dir, echo=echo)
-    else:
-        for delivery in report.changed:
-            echo(f"{'would download' if dry_run else 'new delivery'}: {_describe(delivery)}: "
-                 f"{len(delivery.data_files)} file(s), {_human(delivery.total_bytes)}")
-        up_to_date = len(report.deliveries) - len(report.changed)
-        if dry_run:
-            total = sum(d.total_bytes for d in report.changed)
-            echo(f"dry run: {len(report.changed)} period(s) to download, {_human(total)} ({total} bytes); "
-                 f"{up_to_date} up to date. Nothing was written.")
-        else:
-            _download(config, report, mirror, clients, progress, echo)
-            echo(f"downloaded {report.files_downloaded} file(s), {_human(report.bytes_downloaded)} "
-                 f"({report.bytes_downloaded} bytes); {len(report.changed)} period(s) updated, {up_to_date} up to date.")
-    if report.errors:
-        raise SyncError("\n".join(report.errors))
+
+def _to_athena(config: SyncConfig, project_dir: Path, dry_run: bool, echo: Callable[[str], None]) -> SyncReport:
+    from infralyzer.sync.athena import publish_to_glue
+
+    report, _ = discover(config, project_dir, mirror=None)
+    _warn_unrecognised(report, echo)
+    for delivery in report.changed if dry_run else ():
+        echo(f"would register {_describe(delivery)} at s3://{delivery.source.bucket}/{delivery.data_prefix}")
+    if not dry_run:
+        publish_to_glue(config, report.changed, project_dir, echo=echo)
+    return report
+
+
+def _to_local(config: SyncConfig, mirror: LocalMirror, project_dir: Path, dry_run: bool, progress: bool,
+              echo: Callable[[str], None]) -> SyncReport:
+    report, clients = discover(config, project_dir, mirror)
+    _warn_unrecognised(report, echo)
+    for delivery in report.changed:
+        echo(f"{'would download' if dry_run else 'new delivery'}: {_describe(delivery)}: "
+             f"{len(delivery.data_files)} file(s), {_human(delivery.total_bytes)}")
+    up_to_date = len(report.deliveries) - len(report.changed)
+    if dry_run:
+        total = sum(d.total_bytes for d in report.changed)
+        echo(f"dry run: {len(report.changed)} period(s) to download, {_human(total)} ({total} bytes); "
+             f"{up_to_date} up to date. Nothing was written.")
+        return report
+    _download(config, report, mirror, clients, progress, echo)
+    echo(f"downloaded {report.files_downloaded} file(s), {_human(report.bytes_downloaded)} "
+         f"({report.bytes_downloaded} bytes); {len(report.changed)} period(s) updated, {up_to_date} up to date.")
     return report
 
 
@@ -128,7 +149,7 @@ def _download(config: SyncConfig, report: SyncReport, mirror: LocalMirror, clien
         mirror.staged_manifest(delivery).write_bytes(delivery.manifest_body)
         report.bytes_downloaded += delivery.manifest.size
         pending = [(delivery, f.obj, stage / f.relpath) for f in delivery.data_files
-                   if not is_verified(stage / f.relpath, f.obj) and not _committed(mirror, delivery, f)]
+                   if not is_verified(stage / f.relpath, f.obj) and not mirror.moved_by_interrupted_commit(delivery, f)]
         remaining[id(delivery)] = len(pending)
         jobs += pending
     total = sum(obj.size for _, obj, _ in jobs)
@@ -150,12 +171,6 @@ def _download(config: SyncConfig, report: SyncReport, mirror: LocalMirror, clien
             remaining[id(delivery)] -= 1
             if remaining[id(delivery)] == 0:
                 _commit(mirror, delivery, report, echo)
-
-
-def _committed(mirror: LocalMirror, delivery: Delivery, data_file) -> bool:
-    """Moved to the live folder by a commit that a kill interrupted (its journal is still staged)."""
-    return ((mirror.staging(delivery) / ".commit.json").exists()
-            and is_verified(mirror.live(delivery, data_file.relpath), data_file.obj))
 
 
 def _commit(mirror: LocalMirror, delivery: Delivery, report: SyncReport, echo: Callable[[str], None]) -> None:

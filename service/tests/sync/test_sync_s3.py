@@ -3,6 +3,7 @@ dry run, errors, and a kill -9 mid-download."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -264,4 +265,16 @@ def test_a_crash_in_the_middle_of_a_swap_is_finished_by_the_next_sync(export_buc
     report, _ = _sync(export_bucket, moto_endpoint, tmp_path)
     assert [(d.export_name, d.billing_period) for d in report.changed] == [("acme-cur", period)]
     assert report.files_downloaded == 0  # everything was staged and verified before the crash
+    assert _local_tree(tmp_path) == _expected_tree(export_bucket)
+
+
+def test_a_second_sync_on_the_same_folder_stops_while_one_runs(export_bucket, moto_endpoint, tmp_path):
+    lock_file = tmp_path / ".sync" / "lock"
+    lock_file.parent.mkdir(parents=True)
+    with lock_file.open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(SyncError, match="another `infralyzer sync` is writing to"):
+            _sync(export_bucket, moto_endpoint, tmp_path)
+    assert _local_tree(tmp_path) == {}
+    _sync(export_bucket, moto_endpoint, tmp_path)  # the lock went with its holder
     assert _local_tree(tmp_path) == _expected_tree(export_bucket)
