@@ -31,7 +31,9 @@ def previous_periods(months: int, end_period: str | None = None) -> list[str]:
 
 def _has_exports(settings: Settings) -> bool:
     """Any complete delivery, whatever the export is named (a synced `acme-cur/` counts, not only `cur2/`)."""
-    return any(Path(settings.exports_dir).glob("*/metadata/**/*-Manifest.json"))
+    from infralyzer.exports.layout import MANIFEST_SUFFIX
+
+    return any(Path(settings.exports_dir).glob(f"*/metadata/**/*{MANIFEST_SUFFIX}"))
 
 
 @click.group()

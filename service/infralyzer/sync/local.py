@@ -28,7 +28,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from infralyzer.sync.remote import MANIFEST_SUFFIX, DataFile, Delivery, SyncError
+from infralyzer.exports.layout import MANIFEST_SUFFIX
+from infralyzer.sync.remote import DataFile, Delivery, SyncError
 from infralyzer.sync.transfer import is_verified
 
 _COMMIT_JOURNAL = ".commit.json"

@@ -23,10 +23,10 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
+from infralyzer.exports.layout import MANIFEST_SUFFIX
 from infralyzer.sync.config import Source
 from infralyzer.sync.export_types import SourceTable, recognise
 
-MANIFEST_SUFFIX = "-Manifest.json"
 _MD5_ETAG = re.compile(r"^[0-9a-f]{32}$")
 
 
