@@ -160,9 +160,9 @@ def publish_to_glue(config: SyncConfig, deliveries: list[Delivery], project_dir:
                     echo: Callable[[str], None] = print) -> None:
     """Create or update the export tables, their partitions and the deliveries table in Glue."""
     database = config.athena.database
-    glue, session = _glue(config)
     recognised = [d for d in deliveries if d.export_type is not None]
     try:
+        glue, session = _glue(config)
         _ensure_database(glue, database)
         by_type: dict[SourceTable, list[Delivery]] = defaultdict(list)
         for delivery in recognised:

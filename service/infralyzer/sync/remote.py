@@ -96,9 +96,12 @@ class Delivery:
 
 
 def s3_client(source: Source):
-    session = boto3.Session(profile_name=source.profile, region_name=source.region)
-    return session.client("s3", endpoint_url=source.endpoint_url,
-                          config=Config(retries={"max_attempts": 5, "mode": "standard"}, max_pool_connections=64))
+    try:
+        session = boto3.Session(profile_name=source.profile, region_name=source.region)
+        return session.client("s3", endpoint_url=source.endpoint_url,
+                              config=Config(retries={"max_attempts": 5, "mode": "standard"}, max_pool_connections=64))
+    except Exception as error:  # noqa: BLE001 - an unknown profile, a malformed endpoint
+        raise explain(error, f"connecting to {source.label}") from error
 
 
 def explain(error: Exception, what: str) -> SyncError:

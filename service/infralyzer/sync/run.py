@@ -17,6 +17,7 @@ from typing import Literal
 
 from tqdm import tqdm
 
+from infralyzer.exports.layout import MANIFEST_SUFFIX
 from infralyzer.sync.config import SyncConfig
 from infralyzer.sync.local import LocalMirror
 from infralyzer.sync.remote import (
@@ -61,9 +62,17 @@ def discover(config: SyncConfig, project_dir: Path, mirror: LocalMirror | None) 
     clients = {}
     seen: dict[str, str] = {}
     for source in config.sources:
-        client = clients[id(source)] = s3_client(source)
-        objects = list_objects(client, source)
-        for delivery in latest_deliveries(source, objects):
+        try:
+            client = clients[id(source)] = s3_client(source)
+            objects = list_objects(client, source)
+            found = latest_deliveries(source, objects)
+        except SyncError as error:  # this source is left as it was; the others go on
+            report.errors.append(str(error))
+            continue
+        if not found:  # a wrong prefix, most likely; a new export's first delivery takes up to a day
+            report.errors.append(f"{source.label}: no AWS Data Export found (no <export-name>/metadata/…/"
+                                 f"<export-name>{MANIFEST_SUFFIX} under it); check the bucket and prefix.")
+        for delivery in found:
             where = f"{delivery.export_root} in {source.label}"
             if (first := seen.setdefault(delivery.export_name, where)) != where:
                 raise SyncError(f"two exports are named {delivery.export_name!r} ({first} and {where}); they would "
@@ -113,7 +122,9 @@ def _to_athena(config: SyncConfig, project_dir: Path, dry_run: bool, echo: Calla
     _warn_unrecognised(report, echo)
     for delivery in report.changed if dry_run else ():
         echo(f"would register {_describe(delivery)} at s3://{delivery.source.bucket}/{delivery.data_prefix}")
-    if not dry_run:
+    if report.errors:  # the deliveries table would lose those periods: leave Glue as it was
+        echo("Glue left unchanged: fix the problems below and run the sync again.")
+    elif not dry_run:
         publish_to_glue(config, report.changed, project_dir, echo=echo)
     return report
 

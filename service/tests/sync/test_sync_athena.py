@@ -9,10 +9,11 @@ import json
 import boto3
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from s3_exports import CSV_EXPORT, PERIODS, generated_table, next_second
 
 from infralyzer.settings import get_settings
-from infralyzer.sync import AthenaTarget, Source, SyncConfig, sync
+from infralyzer.sync import AthenaTarget, Source, SyncConfig, SyncError, sync
 from infralyzer.sync.athena import hive_type
 from infralyzer.sync.export_types import export_types, source_table
 
@@ -94,3 +95,12 @@ def test_a_new_execution_moves_its_partition(export_bucket, moto_endpoint):
     location = _partitions(glue, _database(export_bucket), "cur2")[(CSV_EXPORT, period)]["Location"]
     assert location.endswith(f"/{CSV_EXPORT}/data/BILLING_PERIOD={period}/{new.execution_id}/")
     assert any(line.startswith(f"glue {_database(export_bucket)}.cur2: 4 partition(s), 1 new or moved") for line in lines)
+
+
+def test_a_broken_delivery_leaves_glue_unchanged(export_bucket, moto_endpoint):
+    glue = boto3.client("glue", endpoint_url=moto_endpoint, region_name="us-east-1")
+    export_bucket.s3.delete_object(Bucket=export_bucket.bucket,
+                                   Key=export_bucket.latest[("acme-cur", PERIODS[0])].data_keys[0])
+    with pytest.raises(SyncError, match="acme-cur"):
+        _run(export_bucket, moto_endpoint)
+    assert _database(export_bucket) not in {d["Name"] for d in glue.get_databases()["DatabaseList"]}

@@ -278,3 +278,11 @@ def test_a_second_sync_on_the_same_folder_stops_while_one_runs(export_bucket, mo
     assert _local_tree(tmp_path) == {}
     _sync(export_bucket, moto_endpoint, tmp_path)  # the lock went with its holder
     assert _local_tree(tmp_path) == _expected_tree(export_bucket)
+
+
+def test_a_prefix_without_exports_is_an_error_and_the_other_sources_still_sync(export_bucket, moto_endpoint, tmp_path):
+    sources = [Source(bucket=export_bucket.bucket, prefix="billing/typo", endpoint_url=moto_endpoint),
+               Source(bucket=export_bucket.bucket, prefix=PREFIX, endpoint_url=moto_endpoint)]
+    with pytest.raises(SyncError, match="billing/typo: no AWS Data Export found"):
+        sync(SyncConfig(sources=sources), exports_dir=tmp_path, project_dir=PROJECT_DIR, echo=lambda _: None)
+    assert _local_tree(tmp_path) == _expected_tree(export_bucket)
