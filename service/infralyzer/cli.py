@@ -30,7 +30,10 @@ def previous_periods(months: int, end_period: str | None = None) -> list[str]:
 
 
 def _has_exports(settings: Settings) -> bool:
-    return any(Path(settings.exports_dir).glob("cur2/metadata/BILLING_PERIOD=*/cur2-Manifest.json"))
+    """Any complete delivery, whatever the export is named (a synced `acme-cur/` counts, not only `cur2/`)."""
+    from infralyzer.exports.layout import MANIFEST_SUFFIX
+
+    return any(Path(settings.exports_dir).glob(f"*/metadata/**/*{MANIFEST_SUFFIX}"))
 
 
 @click.group()
@@ -60,6 +63,45 @@ def generate(exports_dir, months, end_period, line_items_per_month, seed, redeli
     periods = previous_periods(months, end_period)
     generate_exports(target, periods=periods, line_items_per_month=line_items_per_month, seed=seed, progress=True)
     click.echo(f"Wrote {', '.join(periods)} under {target} (answer key: {target / '_answer_key' / 'answer_key.json'})")
+
+
+@main.command()
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Sources file (default: INFRALYZER_CONFIG, else ./infralyzer.yml).")
+@click.option("--source", "source_uris", multiple=True, metavar="s3://BUCKET/PREFIX",
+              help="Sync this location instead of the configured sources (repeatable).")
+@click.option("--region", help="With --source: the bucket's region.")
+@click.option("--profile", help="With --source: the AWS profile.")
+@click.option("--endpoint-url", help="With --source: an S3-compatible endpoint.")
+@click.option("--target", type=click.Choice(["local", "athena"]), default="local", show_default=True,
+              help="local: download into the exports folder; athena: maintain the Glue tables, partitions and "
+                   "deliveries table over the S3 layout (nothing is downloaded).")
+@click.option("--exports-dir", type=click.Path(path_type=Path), help="Default: the config's, else INFRALYZER_EXPORTS_DIR.")
+@click.option("--workers", type=int, help="Parallel downloads (default 8).")
+@click.option("--max-bytes-per-second", type=int, help="Limit the download bandwidth.")
+@click.option("--dry-run", is_flag=True, help="Show what would be downloaded (files, bytes); write nothing.")
+def sync(config_path, source_uris, region, profile, endpoint_url, target, exports_dir, workers, max_bytes_per_second,
+         dry_run) -> None:
+    """Bring the AWS Data Exports in from S3: every export under the configured bucket prefixes,
+    recognised by its columns; only new or changed deliveries are downloaded, each billing period
+    is swapped in whole."""
+    from infralyzer.sync import Source, SyncError, load_config
+    from infralyzer.sync import sync as run_sync
+
+    overrides = {"workers": workers, "max_bytes_per_second": max_bytes_per_second, "exports_dir": exports_dir}
+    if source_uris:
+        overrides["sources"] = [
+            Source(bucket=uri.removeprefix("s3://").partition("/")[0], prefix=uri.removeprefix("s3://").partition("/")[2],
+                   region=region, profile=profile, endpoint_url=endpoint_url)
+            for uri in source_uris
+        ]
+    try:
+        config = load_config(config_path, **overrides)
+        settings = get_settings()
+        run_sync(config, exports_dir=Path(config.exports_dir or settings.exports_dir), project_dir=settings.project_dir,
+                 target=target, dry_run=dry_run, progress=sys.stderr.isatty(), echo=click.echo)
+    except (SyncError, FileNotFoundError, ValueError) as error:
+        raise click.ClickException(str(error)) from error
 
 
 @main.command()
