@@ -1,5 +1,5 @@
 {#-
-    Tests on line-item models check only the billing periods whose delivery has not yet passed a
+    Step 4 of the delivery lifecycle (docs/run_order.md). Tests on line-item models check only the billing periods whose delivery has not yet passed a
     complete `dbt build`. A period's line items cannot change without a new delivery (its
     manifest's execution id), so re-testing the eleven unchanged months after one re-delivery
     would prove nothing new; it would only make a rebuild cost as much as a full build.
@@ -9,19 +9,19 @@
     when that record is empty (a new database), with --full-refresh (a code change that rebuilds
     old periods), with --vars '{test_all_billing_periods: true}', and on Athena.
 
-    A test opts in with the where config `__billing_periods_under_test(<export>)__`, which
-    get_where_subquery below turns into a literal list of periods, so DuckDB prunes the other
+    A test opts in with the where config `__billing_periods_under_test(<export type>)__`, which
+    get_where_subquery (macros/dbt_overrides/) turns into a literal list of periods, so DuckDB prunes the other
     periods' files. Singular tests call the macro directly.
 -#}
-{% macro billing_periods_under_test(export_name='cur2') %}
-    {{ return(adapter.dispatch('billing_periods_under_test', 'infralyzer')(export_name)) }}
+{% macro billing_periods_under_test(export_type='cur2') %}
+    {{ return(adapter.dispatch('billing_periods_under_test', 'infralyzer')(export_type)) }}
 {% endmacro %}
 
-{% macro default__billing_periods_under_test(export_name) %}
+{% macro default__billing_periods_under_test(export_type) %}
     {{ return('1 = 1') }}
 {% endmacro %}
 
-{% macro duckdb__billing_periods_under_test(export_name) %}
+{% macro duckdb__billing_periods_under_test(export_type) %}
     {%- if not execute or flags.FULL_REFRESH or var('test_all_billing_periods', false) | string | lower == 'true' -%}
         {{ return('1 = 1') }}
     {%- endif -%}
@@ -37,7 +37,7 @@
             on deliveries.export_name = verified.export_name
             and deliveries.billing_period = verified.billing_period
             and deliveries.execution_id = verified.execution_id
-        where deliveries.export_name = '{{ export_name }}' and verified.execution_id is null
+        where deliveries.export_type = '{{ export_type }}' and verified.execution_id is null
         order by 1
     {%- endset -%}
     {%- set periods = run_query(query).columns[0].values() | list -%}
@@ -49,26 +49,8 @@
 {% endmacro %}
 
 
-{#- dbt's hook for a test's `where` config, extended with the placeholder above. -#}
-{% macro default__get_where_subquery(relation) -%}
-    {%- set where = config.get('where', '') -%}
-    {%- if where -%}
-        {%- set placeholder = modules.re.search('__billing_periods_under_test\\((\\w+)\\)__', where) -%}
-        {%- if placeholder -%}
-            {%- set where = where.replace(placeholder.group(0), infralyzer.billing_periods_under_test(placeholder.group(1))) -%}
-        {%- endif -%}
-        {%- set filtered -%}
-            (select * from {{ relation }} where {{ where }}) dbt_subquery
-        {%- endset -%}
-        {{ return(filtered) }}
-    {%- else -%}
-        {{ return(relation) }}
-    {%- endif -%}
-{%- endmacro %}
-
-
 {#-
-    on-run-end: after a build in which every data test of the project ran and no node failed, the
+    Step 5 of the delivery lifecycle, on-run-end: after a build in which every data test of the project ran and no node failed, the
     current deliveries are recorded as verified. A selective or failed build records nothing, so
     its periods are tested again next time.
 -#}
