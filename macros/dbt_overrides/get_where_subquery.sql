@@ -1,6 +1,7 @@
-{#- Override of dbt's built-in get_where_subquery (the hook applying a test's `where` config),
-    extended with the placeholder `__billing_periods_under_test(<export type>)__`, which it
-    replaces by the periods under test (macros/testing/billing_periods_under_test.sql). -#}
+{#- Overrides dbt's default__get_where_subquery, the hook that applies a test's `where` config:
+    the placeholder `__billing_periods_under_test(<export>)__` becomes the literal list of billing
+    periods to test (macros/testing/billing_periods_under_test.sql), so DuckDB prunes the other
+    periods' files. Any other `where` works as in dbt. -#}
 {% macro default__get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
     {%- if where -%}

@@ -1,5 +1,6 @@
 {#-
-    Step 4 of the delivery lifecycle (docs/run_order.md). Tests on line-item models check only the billing periods whose delivery has not yet passed a
+    Step 4 of the delivery lifecycle (docs/run_order.md).
+    Tests on line-item models check only the billing periods whose delivery has not yet passed a
     complete `dbt build`. A period's line items cannot change without a new delivery (its
     manifest's execution id), so re-testing the eleven unchanged months after one re-delivery
     would prove nothing new; it would only make a rebuild cost as much as a full build.
@@ -9,9 +10,9 @@
     when that record is empty (a new database), with --full-refresh (a code change that rebuilds
     old periods), with --vars '{test_all_billing_periods: true}', and on Athena.
 
-    A test opts in with the where config `__billing_periods_under_test(<export type>)__`, which
-    get_where_subquery (macros/dbt_overrides/) turns into a literal list of periods, so DuckDB prunes the other
-    periods' files. Singular tests call the macro directly.
+    A test opts in with the where config `__billing_periods_under_test(<export>)__`, which the
+    get_where_subquery override (macros/dbt_overrides/) turns into a literal list of periods, so
+    DuckDB prunes the other periods' files. Singular tests call the macro directly.
 -#}
 {% macro billing_periods_under_test(export_type='cur2') %}
     {{ return(adapter.dispatch('billing_periods_under_test', 'infralyzer')(export_type)) }}
@@ -50,7 +51,8 @@
 
 
 {#-
-    Step 5 of the delivery lifecycle, on-run-end: after a build in which every data test of the project ran and no node failed, the
+    Step 5 of the delivery lifecycle (docs/run_order.md).
+    on-run-end: after a build in which every data test of the project ran and no node failed, the
     current deliveries are recorded as verified. A selective or failed build records nothing, so
     its periods are tested again next time.
 -#}

@@ -15,7 +15,7 @@ renamed as (
         -- keys and billing period
         cast(billing_period as varchar) as billing_period,
         -- the export (as named in AWS) the row was delivered by
-        export_name,
+        {{ landed_export_name() }} as export_name,
         identity_line_item_id as line_item_id,
         identity_time_interval as time_interval,
         cast(bill_billing_period_start_date as date) as billing_period_start_date,

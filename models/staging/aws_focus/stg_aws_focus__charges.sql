@@ -16,8 +16,8 @@ renamed as (
     select
         cast(billing_period as varchar) as billing_period,
         -- the export (as named in AWS) the row was delivered by
-        export_name,
-        focus_version,
+        {{ landed_export_name() }} as export_name,
+        {{ landed_schema_version('focus_version') }} as focus_version,
 
         -- accounts and invoice
         cast(BillingAccountId as varchar) as billing_account_id,
