@@ -60,6 +60,7 @@
     {%- do infralyzer.check_required_exports(exports_dir, sources, deliveries) -%}
 
     {%- set delivery_rows = [] -%}
+    {%- set view_selects = [] -%}
     {%- for source in sources -%}
         {%- set export_type = source.meta['export_type'] -%}
         {%- set selects = [] -%}
@@ -79,8 +80,10 @@
             {{ log("No complete delivery of a '" ~ export_type ~ "' export under " ~ exports_dir ~ "; its source is empty.", info=true) }}
         {%- endif -%}
         {%- do run_query('create or replace view landing.' ~ source.identifier ~ ' as\n' ~ selects | join('\nunion all\n')) -%}
+        {%- do view_selects.extend(selects) -%}
     {%- endfor -%}
 
+    {%- do infralyzer.drop_superseded_csv_tables(view_selects) -%}
     {%- do run_query('create or replace table landing.deliveries (export_name varchar, export_type varchar, '
                      ~ 'billing_period varchar, execution_id varchar, delivered_at timestamp, file_count integer, '
                      ~ 'file_format varchar, absent_optional_columns varchar)') -%}
@@ -302,7 +305,7 @@
     {%- endfor -%}
     {%- if missing -%}
         {%- set found = run_query("select distinct split_part(substr(file, " ~ (exports_dir | length + 2) ~ "), '/', 1) as folder "
-                                  ~ "from glob('" ~ exports_dir ~ "/*') order by 1").columns[0].values() | list -%}
+                                  ~ "from glob('" ~ exports_dir ~ "/**') order by 1").columns[0].values() | list -%}
         {{ exceptions.raise_compiler_error(
             "No complete delivery of the required export type(s) " ~ missing | join(', ') ~ " under " ~ exports_dir
             ~ " (found: " ~ (found | join(', ') or 'nothing')
@@ -379,13 +382,55 @@
                        ~ group['deliveries'] | map(attribute='billing_period') | join(', ') ~ ": optional column(s) "
                        ~ group['absent_optional'] | join(', ') ~ " not delivered; read as nulls.", info=true) }}
             {%- endif -%}
-            {%- do group.update({'select_sql': infralyzer.landed_columns_sql(
-                source, group['absent_optional'], infralyzer.read_files_sql(group['file_format'], files),
-                "'" ~ group['export_name'] ~ "'", group['file_format'])}) -%}
+            {%- if group['file_format'] == 'csv' -%}
+                {%- do group.update({'select_sql': infralyzer.csv_delivery_tables(source, group) | join('\nunion all\n')}) -%}
+            {%- else -%}
+                {%- do group.update({'select_sql': infralyzer.landed_columns_sql(
+                    source, group['absent_optional'], infralyzer.read_files_sql(group['file_format'], files),
+                    "'" ~ group['export_name'] ~ "'", group['file_format'])}) -%}
+            {%- endif -%}
         {%- endif -%}
         {%- do result.append(group) -%}
     {%- endfor -%}
     {{ return(result) }}
+{% endmacro %}
+
+
+{#- gzip CSV is parsed once per delivery, not by every model and test that reads the source: each
+    CSV delivery is landed as a typed table landing.csv_<md5 of the delivery and the declared
+    columns>, kept while the delivery is current (a re-delivery has another id, so another table).
+    Returns the selects of the group's tables. -#}
+{% macro csv_delivery_tables(source, group) %}
+    {%- set declared = [] -%}
+    {%- for column in source.columns.values() -%}{%- do declared.append(column.name ~ ':' ~ column.data_type) -%}{%- endfor -%}
+    {#- information_schema, not adapter.get_relation: that would open a transaction that dbt rolls
+        back after the hook, undoing the landing -#}
+    {%- set landed = run_query("select table_name from information_schema.tables where table_schema = 'landing' "
+                               ~ "and starts_with(table_name, 'csv_')").columns[0].values() | list -%}
+    {%- set selects = [] -%}
+    {%- for delivery in group['deliveries'] -%}
+        {%- set table = 'csv_' ~ local_md5([source.identifier, delivery['export_name'], delivery['billing_period'],
+                                             delivery['execution_id'], delivery['files'] | join(','),
+                                             group['absent_optional'] | join(','), declared | join(',')] | join('|')) -%}
+        {%- if table not in landed -%}
+            {%- do run_query('create table landing.' ~ table ~ ' as ' ~ infralyzer.landed_columns_sql(
+                source, group['absent_optional'], infralyzer.read_files_sql('csv', delivery['files']),
+                "'" ~ delivery['export_name'] ~ "'", 'csv')) -%}
+        {%- endif -%}
+        {%- do selects.append('select * from landing.' ~ table) -%}
+    {%- endfor -%}
+    {{ return(selects) }}
+{% endmacro %}
+
+
+{#- Drops the CSV delivery tables no current delivery uses. -#}
+{% macro drop_superseded_csv_tables(current_selects) %}
+    {%- set in_use = current_selects | join(' ') -%}
+    {%- set tables = run_query("select table_name from information_schema.tables where table_schema = 'landing' "
+                               ~ "and starts_with(table_name, 'csv_')").columns[0].values() | list -%}
+    {%- for table in tables if ('landing.' ~ table) not in in_use -%}
+        {%- do run_query('drop table landing.' ~ table) -%}
+    {%- endfor -%}
 {% endmacro %}
 
 
