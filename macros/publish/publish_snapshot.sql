@@ -143,8 +143,9 @@
         {%- set periods = none -%}
         {%- do run_query("attach '" ~ path ~ "' as infralyzer_served (read_only)") -%}
         {%- set found = run_query(
-            "select table_name, column_name from infralyzer_served.information_schema.columns "
-            ~ "where table_name in ('snapshot_info', 'fct_export_deliveries')").rows | map('join', '.') | list -%}
+            "select table_name || '.' || column_name from information_schema.columns "
+            ~ "where table_catalog = 'infralyzer_served' and table_name in ('snapshot_info', 'fct_export_deliveries')"
+        ).columns[0].values() | list -%}
         {%- if 'snapshot_info.built_at' in found and 'fct_export_deliveries.billing_period' in found -%}
             {#- snapshots published before export types were recognised name the type in export_name -#}
             {%- set type_column = 'export_type' if 'fct_export_deliveries.export_type' in found else 'export_name' -%}
