@@ -1,13 +1,15 @@
 {#-
     Exactly once per billing period: an incremental mart rebuilds whole billing periods, and only
-    those whose delivery changed since the mart was built. Each mart row carries the execution id
-    of the delivery it was built from (`delivery_execution_id`); a period is rebuilt when the
-    export's latest complete delivery has another execution id, or when the mart lacks it.
-    Re-delivering a period N times therefore rebuilds it once per build, from its latest delivery.
+    those whose delivery changed since the mart was built. Step 3 of the delivery lifecycle
+    (docs/run_order.md). Each mart row carries the id of the delivery it was built from
+    (`delivery_execution_id`, from int_billing_period_deliveries, which the model also selects
+    from, so the dependency is in the DAG); a period is rebuilt when its delivery has another id,
+    or when the mart lacks it. Re-delivering a period N times therefore rebuilds it once per
+    build, from its latest delivery.
 
     Returns a SQL predicate on `billing_period` for the model's where clause.
 -#}
-{% macro billing_periods_to_rebuild(export_name='cur2') %}
+{% macro billing_periods_to_rebuild(export_type='cur2') %}
     {%- if not is_incremental() -%}
         {{ return('1 = 1') }}
     {%- endif -%}
@@ -17,13 +19,13 @@
     {%- endif -%}
     {%- set query -%}
         select deliveries.billing_period
-        from {{ ref('stg_aws_data_exports__deliveries') }} as deliveries
+        from {{ ref('int_billing_period_deliveries') }} as deliveries
         left join (
             select distinct billing_period, delivery_execution_id from {{ this }}
         ) as built
             on deliveries.billing_period = built.billing_period
         where
-            deliveries.export_name = '{{ export_name }}'
+            deliveries.export_type = '{{ export_type }}'
             and (built.delivery_execution_id is null or built.delivery_execution_id != deliveries.execution_id)
         order by 1
     {%- endset -%}
@@ -62,14 +64,3 @@
 {% macro duckdb__billing_period_partitioning() %}
     {{ return(none) }}
 {% endmacro %}
-
-{#- The latest complete delivery of each billing period of an export (billing_period,
-    execution_id): incremental models stamp their rows with it as `delivery_execution_id`,
-    which billing_periods_to_rebuild compares on the next build. -#}
-{% macro latest_deliveries(export_name='cur2') -%}
-    select
-        billing_period,
-        execution_id
-    from {{ ref('stg_aws_data_exports__deliveries') }}
-    where export_name = '{{ export_name }}'
-{%- endmacro %}

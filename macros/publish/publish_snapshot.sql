@@ -1,6 +1,6 @@
 {#-
     Publishes the marts as a new read-only snapshot after a successful `dbt build` / `dbt run`
-    (on-run-end). Readers (the API, BI tools) never open the build database: DuckDB allows one
+    (on-run-end; step 6, the last, of the delivery lifecycle: docs/run_order.md). Readers (the API, BI tools) never open the build database: DuckDB allows one
     writer or many readers per file, so a reader on the build file would break the next build.
 
     A snapshot is a new DuckDB file <publish_dir>/snapshot-<UTC time>-<invocation>.duckdb holding
@@ -11,6 +11,13 @@
     leaves a file without snapshot_info, which readers skip. Readers take the newest file that
     has snapshot_info (infralyzer.publish); older snapshots are pruned by `infralyzer publish
     --prune`. A failed or partial build publishes nothing, so the last good snapshot stays.
+
+    Never silently wrong: a build whose exports hold fewer billing periods than the served
+    snapshot (an export folder emptied, renamed or synced from the wrong prefix) fails here and
+    publishes nothing, naming the missing periods; var allow_fewer_periods (or
+    INFRALYZER_ALLOW_FEWER_PERIODS=1) accepts a deliberate shrink. Tests that warn (the FOCUS
+    tests: a bad FOCUS export must not block the CUR marts) do not stop publishing; the snapshot
+    lists them in snapshot_info.warnings and the log names them.
 
     On Athena the marts are tables that readers query in place; nothing is copied.
 -#}
@@ -44,6 +51,11 @@
         {{ return('select 1 as nothing_to_publish') }}
     {%- endif -%}
 
+    {%- set warnings = [] -%}
+    {%- for result in results if result.status == 'warn' -%}
+        {%- do warnings.append(result.node.name) -%}
+    {%- endfor -%}
+
     {%- set marts = infralyzer.published_marts() -%}
     {%- for node in marts -%}
         {%- if adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) is none -%}
@@ -52,11 +64,13 @@
             {{ return('select 1 as nothing_to_publish') }}
         {%- endif -%}
     {%- endfor -%}
+    {%- set publish_dir = var('publish_dir', env_var('INFRALYZER_PUBLISH_DIR', 'data/publish')).rstrip('/') -%}
+    {%- do infralyzer.check_periods_do_not_shrink(publish_dir) -%}
     {%- set built_at = modules.datetime.datetime.utcnow() -%}
     {%- set file_name = 'snapshot-' ~ built_at.strftime('%Y%m%dT%H%M%S') ~ '-' ~ invocation_id[:8] ~ '.duckdb' -%}
-    {%- set path = var('publish_dir', env_var('INFRALYZER_PUBLISH_DIR', 'data/publish')).rstrip('/') ~ '/' ~ file_name -%}
+    {%- set path = publish_dir ~ '/' ~ file_name -%}
     {%- set newest_period = run_query(
-        "select max(billing_period) from landing.deliveries where export_name = 'cur2'"
+        "select max(billing_period) from landing.deliveries where export_type = 'cur2'"
     ).columns[0].values()[0] -%}
 
     {%- set statements = [
@@ -107,11 +121,62 @@
         ~ "'" ~ invocation_id ~ "' as invocation_id, "
         ~ "'" ~ dbt_version ~ "' as dbt_version, "
         ~ (("'" ~ newest_period ~ "'") if newest_period else "cast(null as varchar)") ~ " as newest_billing_period, "
-        ~ marts | length ~ " as table_count") -%}
+        ~ marts | length ~ " as table_count, "
+        ~ "cast(" ~ infralyzer.sql_string(warnings | join(', ')) ~ " as varchar) as warnings") -%}
     {%- do statements.append("commit") -%}
     {%- do statements.append("detach infralyzer_snapshot") -%}
+    {%- if warnings -%}
+        {{ log("Publishing despite " ~ warnings | length ~ " test warning(s) (" ~ warnings | join(', ')
+               ~ "); the snapshot lists them (snapshot_info.warnings).", info=true) }}
+    {%- endif -%}
     {{ log("Publishing " ~ marts | length ~ " mart(s) to " ~ path, info=true) }}
     {{ return(statements | join(';\n') ~ ';') }}
+{% endmacro %}
+
+
+{#- Fails the build, publishing nothing, when an export type delivers fewer billing periods than
+    the served snapshot (the newest complete one) holds: the marts would silently lose them. -#}
+{% macro check_periods_do_not_shrink(publish_dir) %}
+    {%- if var('allow_fewer_periods', env_var('INFRALYZER_ALLOW_FEWER_PERIODS', '0')) | string | lower in ('1', 'true') -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set served = infralyzer.served_snapshot_periods(publish_dir) -%}
+    {%- if served is none -%}{{ return(none) }}{%- endif -%}
+    {%- set landed = run_query("select export_type || ' ' || billing_period from landing.deliveries").columns[0].values() | list -%}
+    {%- set missing = served['periods'] | reject('in', landed) | list -%}
+    {%- if missing -%}
+        {{ exceptions.raise_compiler_error(
+            "Not publishing: the exports hold fewer billing periods than the served snapshot "
+            ~ served['path'] ~ ". Missing (export type, period): " ~ missing | join('; ')
+            ~ ". Was an export folder emptied, renamed, or synced from another prefix? The served snapshot stays. "
+            ~ "To accept fewer periods deliberately: --vars '{allow_fewer_periods: true}' or INFRALYZER_ALLOW_FEWER_PERIODS=1.") }}
+    {%- endif -%}
+{% endmacro %}
+
+
+{#- The newest complete snapshot (one with snapshot_info) and the '<export type> <period>' pairs
+    its fct_export_deliveries holds: {path, periods}, or none when nothing is published. -#}
+{% macro served_snapshot_periods(publish_dir) %}
+    {%- set files = run_query("select file from glob('" ~ publish_dir ~ "/snapshot-*.duckdb') order by file desc").columns[0].values() | list -%}
+    {%- for path in files -%}
+        {%- set periods = none -%}
+        {%- do run_query("attach '" ~ path ~ "' as infralyzer_served (read_only)") -%}
+        {%- set found = run_query(
+            "select table_name || '.' || column_name from information_schema.columns "
+            ~ "where table_catalog = 'infralyzer_served' and table_name in ('snapshot_info', 'fct_export_deliveries')"
+        ).columns[0].values() | list -%}
+        {%- if 'snapshot_info.built_at' in found and 'fct_export_deliveries.billing_period' in found -%}
+            {#- snapshots published before export types were recognised name the type in export_name -#}
+            {%- set type_column = 'export_type' if 'fct_export_deliveries.export_type' in found else 'export_name' -%}
+            {%- set periods = run_query("select distinct " ~ type_column ~ " || ' ' || billing_period "
+                                        ~ "from infralyzer_served.marts.fct_export_deliveries order by 1").columns[0].values() | list -%}
+        {%- endif -%}
+        {%- do run_query("detach infralyzer_served") -%}
+        {%- if periods is not none -%}
+            {{ return({'path': path, 'periods': periods}) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(none) }}
 {% endmacro %}
 
 

@@ -1,4 +1,5 @@
 {#-
+    Step 4 of the delivery lifecycle (docs/run_order.md).
     Tests on line-item models check only the billing periods whose delivery has not yet passed a
     complete `dbt build`. A period's line items cannot change without a new delivery (its
     manifest's execution id), so re-testing the eleven unchanged months after one re-delivery
@@ -13,15 +14,15 @@
     get_where_subquery override (macros/dbt_overrides/) turns into a literal list of periods, so
     DuckDB prunes the other periods' files. Singular tests call the macro directly.
 -#}
-{% macro billing_periods_under_test(export_name='cur2') %}
-    {{ return(adapter.dispatch('billing_periods_under_test', 'infralyzer')(export_name)) }}
+{% macro billing_periods_under_test(export_type='cur2') %}
+    {{ return(adapter.dispatch('billing_periods_under_test', 'infralyzer')(export_type)) }}
 {% endmacro %}
 
-{% macro default__billing_periods_under_test(export_name) %}
+{% macro default__billing_periods_under_test(export_type) %}
     {{ return('1 = 1') }}
 {% endmacro %}
 
-{% macro duckdb__billing_periods_under_test(export_name) %}
+{% macro duckdb__billing_periods_under_test(export_type) %}
     {%- if not execute or flags.FULL_REFRESH or var('test_all_billing_periods', false) | string | lower == 'true' -%}
         {{ return('1 = 1') }}
     {%- endif -%}
@@ -37,7 +38,7 @@
             on deliveries.export_name = verified.export_name
             and deliveries.billing_period = verified.billing_period
             and deliveries.execution_id = verified.execution_id
-        where deliveries.export_name = '{{ export_name }}' and verified.execution_id is null
+        where deliveries.export_type = '{{ export_type }}' and verified.execution_id is null
         order by 1
     {%- endset -%}
     {%- set periods = run_query(query).columns[0].values() | list -%}
@@ -50,6 +51,7 @@
 
 
 {#-
+    Step 5 of the delivery lifecycle (docs/run_order.md).
     on-run-end: after a build in which every data test of the project ran and no node failed, the
     current deliveries are recorded as verified. A selective or failed build records nothing, so
     its periods are tested again next time.

@@ -152,6 +152,7 @@ def run(ctx: click.Context, line_items_per_month: int, serve_api: bool) -> None:
     if not _has_exports(settings):
         click.echo(f"No exports under {settings.exports_dir}: generating a sample.")
         ctx.invoke(generate, line_items_per_month=line_items_per_month)
+        settings.required_exports = "cur2,focus,coh,carbon"  # the sample holds all four
     result = run_dbt(settings, "build", check=False)
     if result.returncode != 0:
         click.echo("dbt build failed; the last published snapshot (if any) is still served.", err=True)

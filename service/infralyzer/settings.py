@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     api_response_cache_mb: int = Field(
         128, ge=0, description="Memory per API process for whole answers to repeated requests (same caller scope, "
         "path, parameters and format) on the served marts version (0 = off).")
+    required_exports: str = Field(
+        "cur2", description="Export types (comma-separated: cur2, focus, coh, carbon) a build must find a complete "
+        "delivery of, or fail without publishing; `make run` and the sample generator configure all four.")
+    source_stale_after_hours: dict[str, float] = Field(
+        {"cur2": 48, "focus": 48, "coh": 72, "carbon": 960},
+        description="Age of a source's newest delivery after which /health flags it stale, per export type (JSON "
+        "in the environment). AWS refreshes CUR and FOCUS at least daily; carbon arrives monthly, ~35 days late.")
     build_niceness: int = Field(
         10, ge=0, le=19, description="CPU priority given up by the dbt builds that `infralyzer` starts (Unix nice), so "
         "a build running beside the API slows the API's answers as little as possible.")
@@ -84,6 +91,7 @@ class Settings(BaseSettings):
             "INFRALYZER_PUBLISH_DIR": str(self.publish_dir),
             "INFRALYZER_THREADS": str(self.threads),
             "INFRALYZER_MEMORY_LIMIT": self.memory_limit,
+            "INFRALYZER_REQUIRED_EXPORTS": self.required_exports,
         }
 
 

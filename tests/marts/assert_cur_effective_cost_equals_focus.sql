@@ -1,6 +1,9 @@
 {#- The CUR amortisation rule gives the FOCUS export's EffectiveCost, and unblended gives its
     BilledCost, for the same charges, to the cent per billing period (docs/cost_rules.md, 'FOCUS equivalence'); the
-    periods with a new delivery of either export (macros/testing/billing_periods_under_test.sql). -#}
+    periods with a new delivery of either export (macros/testing/billing_periods_under_test.sql).
+    Only AWS's FOCUS rows can match the CUR. A FOCUS test: it warns, never blocks the CUR marts
+    (docs/run_order.md). -#}
+{{ config(severity='warn') }}
 with cur as (
 
     select
@@ -20,7 +23,9 @@ focus as (
         sum(effective_cost) as effective_cost,
         sum(billed_cost) as billed_cost
     from {{ ref('stg_aws_focus__charges') }}
-    where {{ billing_periods_under_test('cur2') }} or {{ billing_periods_under_test('focus') }}
+    where
+        provider_name = 'AWS'
+        and ({{ billing_periods_under_test('cur2') }} or {{ billing_periods_under_test('focus') }})
     group by billing_period
 
 )

@@ -27,8 +27,8 @@ with snapshots as (
 
 deliveries as (
 
-    select * from {{ ref('stg_aws_data_exports__deliveries') }}
-    where export_name = 'cur2'
+    select * from {{ ref('int_billing_period_deliveries') }}
+    where export_type = 'cur2'
 
 ),
 

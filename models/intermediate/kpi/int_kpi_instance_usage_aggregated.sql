@@ -52,7 +52,11 @@ with line_items as (
 
 deliveries as (
 
-    {{ latest_deliveries('cur2') }}
+    select
+        billing_period,
+        execution_id
+    from {{ ref('int_billing_period_deliveries') }}
+    where export_type = 'cur2'
 
 ),
 

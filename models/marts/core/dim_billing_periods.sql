@@ -1,8 +1,8 @@
 {#- One row per billing period delivered in the CUR: its dates, length and delivery. -#}
 with deliveries as (
 
-    select * from {{ ref('stg_aws_data_exports__deliveries') }}
-    where export_name = 'cur2'
+    select * from {{ ref('int_billing_period_deliveries') }}
+    where export_type = 'cur2'
 
 ),
 

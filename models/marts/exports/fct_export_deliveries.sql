@@ -12,44 +12,44 @@ with deliveries as (
 cur_rows as (
 
     select
+        export_name,
         billing_period,
-        'cur2' as export_name,
         count(*) as row_count
     from {{ ref('stg_aws_cur__line_items') }}
-    group by billing_period
+    group by export_name, billing_period
 
 ),
 
 focus_rows as (
 
     select
+        export_name,
         billing_period,
-        'focus' as export_name,
         count(*) as row_count
     from {{ ref('stg_aws_focus__charges') }}
-    group by billing_period
+    group by export_name, billing_period
 
 ),
 
 coh_rows as (
 
     select
+        export_name,
         billing_period,
-        'coh' as export_name,
         count(*) as row_count
     from {{ ref('stg_cost_optimization_hub__recommendations') }}
-    group by billing_period
+    group by export_name, billing_period
 
 ),
 
 carbon_rows as (
 
     select
+        export_name,
         billing_period,
-        'carbon' as export_name,
         count(*) as row_count
     from {{ ref('stg_carbon_emissions__emissions') }}
-    group by billing_period
+    group by export_name, billing_period
 
 ),
 
@@ -69,6 +69,7 @@ final as (
 
     select
         deliveries.export_name,
+        deliveries.export_type,
         deliveries.billing_period,
         deliveries.execution_id,
         deliveries.delivered_at,

@@ -12,7 +12,7 @@
     whose delivery changed since this table was built are copied
     (macros/incremental/billing_periods_to_rebuild.sql, which reads the deliveries).
 -#}
--- depends_on: {{ ref('stg_aws_data_exports__deliveries') }}
+-- depends_on: {{ ref('int_billing_period_deliveries') }}
 with spend_by_day as (
 
     select * from {{ ref('int_spend_by_day') }}

@@ -14,6 +14,8 @@ renamed as (
     select
         -- keys and billing period
         cast(billing_period as varchar) as billing_period,
+        -- the export (as named in AWS) the row was delivered by
+        {{ landed_export_name() }} as export_name,
         identity_line_item_id as line_item_id,
         identity_time_interval as time_interval,
         cast(bill_billing_period_start_date as date) as billing_period_start_date,

@@ -1,6 +1,9 @@
 {#-
-    One row per FOCUS 1.2 charge row of the AWS FOCUS export. Column names are the FOCUS names in
-    snake_case; money is decimal; the AWS `x_` columns keep their meaning.
+    One row per charge row of the FOCUS exports (1.0, 1.1 or 1.2, AWS or another provider), in the
+    FOCUS 1.2 shape: the landing gives the columns a version lacks as typed nulls and records the
+    version per row (focus_version). Column names are the FOCUS names in snake_case; money is
+    decimal; enum values take the spec's spelling whatever case the provider wrote
+    (macros/focus/focus_enums.sql); the AWS `x_` columns keep their meaning.
 -#}
 with source as (
 
@@ -12,6 +15,9 @@ renamed as (
 
     select
         cast(billing_period as varchar) as billing_period,
+        -- the export (as named in AWS) the row was delivered by
+        {{ landed_export_name() }} as export_name,
+        {{ landed_schema_version('focus_version') }} as focus_version,
 
         -- accounts and invoice
         cast(BillingAccountId as varchar) as billing_account_id,
@@ -35,11 +41,11 @@ renamed as (
         cast(ChargePeriodStart as date) as charge_date,
 
         -- charge
-        ChargeCategory as charge_category,
-        {{ empty_as_null('ChargeClass') }} as charge_class,
-        {{ empty_as_null('ChargeFrequency') }} as charge_frequency,
+        {{ focus_enum('ChargeCategory') }} as charge_category,
+        {{ focus_enum('ChargeClass') }} as charge_class,
+        {{ focus_enum('ChargeFrequency') }} as charge_frequency,
         {{ empty_as_null('ChargeDescription') }} as charge_description,
-        {{ empty_as_null('PricingCategory') }} as pricing_category,
+        {{ focus_enum('PricingCategory') }} as pricing_category,
 
         -- costs
         {{ money('BilledCost') }} as billed_cost,
@@ -61,17 +67,17 @@ renamed as (
         -- commitment discounts and capacity reservations
         {{ empty_as_null('CommitmentDiscountId') }} as commitment_discount_id,
         {{ empty_as_null('CommitmentDiscountName') }} as commitment_discount_name,
-        {{ empty_as_null('CommitmentDiscountCategory') }} as commitment_discount_category,
+        {{ focus_enum('CommitmentDiscountCategory') }} as commitment_discount_category,
         {{ empty_as_null('CommitmentDiscountType') }} as commitment_discount_type,
-        {{ empty_as_null('CommitmentDiscountStatus') }} as commitment_discount_status,
+        {{ focus_enum('CommitmentDiscountStatus') }} as commitment_discount_status,
         CommitmentDiscountQuantity as commitment_discount_quantity,
         {{ empty_as_null('CommitmentDiscountUnit') }} as commitment_discount_unit,
         {{ empty_as_null('CapacityReservationId') }} as capacity_reservation_id,
-        {{ empty_as_null('CapacityReservationStatus') }} as capacity_reservation_status,
+        {{ focus_enum('CapacityReservationStatus') }} as capacity_reservation_status,
 
         -- service, location, resource, SKU
         {{ empty_as_null('ServiceName') }} as service_name,
-        {{ empty_as_null('ServiceCategory') }} as service_category,
+        {{ focus_enum('ServiceCategory') }} as service_category,
         {{ empty_as_null('ServiceSubcategory') }} as service_subcategory,
         {{ empty_as_null('RegionId') }} as region_id,
         {{ empty_as_null('RegionName') }} as region_name,

@@ -13,6 +13,8 @@ renamed as (
 
     select
         cast(billing_period as varchar) as billing_period,
+        -- the export (as named in AWS) the row was delivered by
+        {{ landed_export_name() }} as export_name,
         cast(usage_period_start as date) as usage_period_start_date,
         cast(usage_period_end as date) as usage_period_end_date,
         model_version,

@@ -13,6 +13,8 @@ renamed as (
 
     select
         cast(billing_period as varchar) as billing_period,
+        -- the export (as named in AWS) the row was delivered by
+        {{ landed_export_name() }} as export_name,
         recommendation_id,
         cast(account_id as varchar) as account_id,
         {{ empty_as_null('region') }} as region,

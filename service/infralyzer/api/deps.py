@@ -42,6 +42,17 @@ async def get_snapshot(request: Request) -> AsyncIterator[tuple[duckdb.DuckDBPyC
 Snapshot = Annotated[tuple[duckdb.DuckDBPyConnection, SnapshotInfo], Depends(get_snapshot)]
 
 
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    session = await _open(request)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+MartsSession = Annotated[Session, Depends(get_session)]
+
+
 @dataclass
 class QueryContext:
     """One request's view: a cursor on one snapshot, that snapshot's marts, and the caller."""

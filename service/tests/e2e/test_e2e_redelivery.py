@@ -114,5 +114,5 @@ def test_a_rebuild_tests_the_redelivered_period_only_and_still_catches_bad_data(
     failed = run_dbt(settings, "build", check=False, capture=True)
     assert failed.returncode != 0
     output = re.sub(r"\x1b\[[0-9;]*m", "", failed.stdout)
-    assert re.search(r"FAIL 1 unique_combination_of_columns_stg_aws_cur__line_items_billing_period__line_item_id", output)
+    assert re.search(r"FAIL 1 unique_combination_of_columns_stg_aws_cur__line_items_export_name__billing_period__line_item_id", output)
     assert verified() == after
