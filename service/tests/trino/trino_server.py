@@ -164,6 +164,8 @@ class TrinoServer:
             "local.location": "/",
             # Athena reads the exports' Parquet timestamps as UTC
             "hive.parquet.time-zone": "UTC",
+            # what dbt-athena writes
+            "hive.storage-format": "PARQUET",
         }))
         (etc / "catalog" / "memory.properties").write_text(_properties({"connector.name": "memory"}))
         return etc
