@@ -7,6 +7,7 @@ missing), so `make test` leaves them out: they are collected only with INFRALYZE
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from trino_server import TrinoServer  # noqa: E402
 
 @pytest.fixture(scope="session")
 def trino_server(tmp_path_factory: pytest.TempPathFactory):
+    # a terminated test run still tears down (and so stops Trino) as after Ctrl-C
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     server = TrinoServer(tmp_path_factory.mktemp("trino")).start()
     print(f"Trino started in {server.started_in_seconds:.0f} s on port {server.port}")
     yield server

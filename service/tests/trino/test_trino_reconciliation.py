@@ -1,8 +1,7 @@
 """The marts built on Trino (Athena's engine) equal the DuckDB build of the same sample, row by row:
 same columns and row counts, money to the cent, other numbers to 1e-9.
 
-Only the models that build on Trino so far are compared (TRINO_MARTS); the others stop on engine
-differences still to fix in the models (see the commit log of the Trino work).
+Only the marts that build on Trino so far are compared (TRINO_MARTS).
 """
 
 from __future__ import annotations
@@ -19,14 +18,31 @@ from infralyzer.dbt_runner import run_dbt
 
 pytestmark = pytest.mark.e2e
 
-# The marts that build on Trino; dbt builds each with everything upstream of it.
+# Every public mart but fct_chargeback, which Trino refuses: its plan has 1157 stages, over Trino's
+# (and Athena's) limit of 150, from CTEs read many times; it needs its steps as models.
 TRINO_MARTS = [
     "dim_accounts",
     "dim_billing_periods",
+    "dim_calendar",
+    "dim_commitments",
+    "dim_regions",
+    "dim_services",
+    "fct_commitment_coverage",
+    "fct_commitment_utilization",
+    "fct_compute_on_demand_hourly",
     "fct_export_deliveries",
+    "fct_invoice_summary",
+    "fct_kpi_tracker",
     "fct_resource_allocation",
+    "fct_savings_plan_sizing",
+    "fct_savings_summary",
     "fct_showback",
+    "fct_spend_daily",
+    "fct_spend_monthly",
+    "fct_spend_trends",
     "fct_tag_compliance",
+    "fct_top_movers",
+    "fct_unit_costs",
     "fct_untagged_resources",
     "metricflow_time_spine",
 ]
@@ -82,7 +98,24 @@ def _same(left, right) -> bool:
     return left == right
 
 
-@pytest.mark.parametrize("mart", TRINO_MARTS)
+# Differences still to fix in the models; strict, so a fix shows up as a failure to remove them.
+KNOWN_DIFFERENCES = {
+    # Trino has no exact percentile: the `quantile` macro's approx_percentile picks another p10/p50
+    # hourly on-demand cost than DuckDB's quantile_cont, and every sizing figure follows from it.
+    "fct_savings_plan_sizing": "quantile: approx_percentile on Trino, exact on DuckDB",
+    # cast(double as decimal(18, 8)) rounds a tie such as 0.008571365 up on Trino (from the
+    # shortest decimal form) and down on DuckDB (from the binary value, 0.0085713649999...): 8 of
+    # 61k sample line items differ by 1e-8, within the cent, but the month-over-month ratio of
+    # such a pair moves by ~1e-8, over the 1e-9 this test allows for ratios.
+    "fct_spend_trends": "money cast rounds ties differently: ratios differ by ~1e-8",
+}
+
+
+@pytest.mark.parametrize("mart", [
+    pytest.param(mart, marks=pytest.mark.xfail(reason=KNOWN_DIFFERENCES[mart], strict=True))
+    if mart in KNOWN_DIFFERENCES else mart
+    for mart in TRINO_MARTS
+])
 def test_mart_equals_the_duckdb_build(mart, trino_built, built):
     with duckdb.connect(str(built.build_db), read_only=True) as con:
         duck_names, duck_rows = _rows(con.cursor(), f"select * from marts.{mart}")

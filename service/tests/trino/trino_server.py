@@ -12,6 +12,7 @@ with a small heap: the machine is shared.
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
@@ -179,6 +180,8 @@ class TrinoServer:
             self.process = subprocess.Popen(
                 [str(self.home / "bin" / "launcher"), "run", f"--etc-dir={etc}", f"--data-dir={self.work_dir / 'data'}"],
                 stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        # its own session: a test run that ends without stopping it must not leave the JVM behind
+        atexit.register(self.stop)
         while time.monotonic() - started < timeout_seconds:
             if self.process.poll() is not None:
                 raise RuntimeError(f"Trino exited with {self.process.returncode} while starting; see {self.log_path}")
