@@ -1,44 +1,42 @@
-"""The exports as external Hive tables on the Trino server, the way Athena sees them through Glue.
+"""The exports as external Hive tables on the Trino server, laid out as `infralyzer sync` lays them
+out in Glue for Athena (infralyzer.sync.athena):
 
-Each export becomes `<schema>.<export>`: an external Parquet table over <exports>/<export>/data,
-partitioned by `billing_period` from the BILLING_PERIOD=YYYY-MM folders, with the columns of the
-export's Arrow schema (infralyzer.exports.schemas). `<schema>.deliveries` holds the latest
-complete delivery of each export and period, read from the manifests: what `infralyzer sync`
-maintains for Athena and the DuckDB landing writes at on-run-start.
+* one table per export type, named like its dbt source table, with the columns the source YAML
+  declares, partitioned by (export_name, billing_period); each partition points at the data folder
+  of that export's latest complete delivery of the period (the one its manifest lists);
+* `deliveries`: one row per export and billing period, from the manifests, with the columns the
+  source declares.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow as pa
-
-from infralyzer.exports.layout import delivered_periods, read_manifest
-from infralyzer.exports.schemas import EXPORTS
+from infralyzer.exports.layout import delivered_periods, partition_dir, read_manifest
+from infralyzer.settings import Settings
+from infralyzer.sync.export_types import export_types, source_table
 
 EXPORTS_SCHEMA = "cid_data_export"  # the sources' default Athena schema
 
 
-def trino_type(arrow_type: pa.DataType) -> str:
-    """The Hive column type Glue gives an Arrow (Parquet) column."""
-    if pa.types.is_map(arrow_type):
-        return f"map({trino_type(arrow_type.key_type)}, {trino_type(arrow_type.item_type)})"
-    if pa.types.is_timestamp(arrow_type):
-        return "timestamp(3)"
-    simple = {pa.string(): "varchar", pa.float64(): "double", pa.int32(): "integer", pa.int64(): "bigint",
-              pa.bool_(): "boolean"}
-    if arrow_type not in simple:
-        raise ValueError(f"no Hive type for the Arrow type {arrow_type}")
-    return simple[arrow_type]
+def trino_type(declared: str) -> str:
+    """Trino's Hive column type for a source column's declared type. The declarations use DuckDB's
+    names, which Trino shares, but Hive has no zoned timestamp: Parquet's UTC timestamps read as
+    `timestamp`, as in Athena."""
+    text = declared.strip().lower()
+    return "timestamp(3)" if text.startswith("timestamp") else text
 
 
 def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def register_exports(cursor, exports_dir: Path, schema: str = EXPORTS_SCHEMA) -> None:
-    """(Re)creates the export tables and the deliveries table in the `hive` catalog."""
+def register_exports(cursor, exports_dir: Path, schema: str = EXPORTS_SCHEMA,
+                     project_dir: Path | None = None) -> None:
+    """(Re)creates the export tables and the deliveries table in the `hive` catalog. An export's
+    folder under `exports_dir` is named like its source table (as the sample generator writes them)."""
     exports_dir = Path(exports_dir).resolve()
+    project_dir = project_dir or Settings().project_dir
 
     def run(sql: str) -> list:
         cursor.execute(sql)
@@ -46,26 +44,36 @@ def register_exports(cursor, exports_dir: Path, schema: str = EXPORTS_SCHEMA) ->
 
     run(f"create schema if not exists hive.{schema}")
     delivery_rows = []
-    for export, (_, arrow_schema) in EXPORTS.items():
+    for table in export_types(project_dir):
+        export = table.identifier
+        columns = ",\n    ".join(f'"{name}" {trino_type(data_type)}' for name, data_type in table.columns)
         run(f"drop table if exists hive.{schema}.{export}")
-        columns = ",\n    ".join(f'"{f.name.lower()}" {trino_type(f.type)}' for f in arrow_schema)
         run(f"""create table hive.{schema}.{export} (
     {columns},
+    export_name varchar,
     billing_period varchar
 ) with (
     external_location = 'local://{exports_dir / export / "data"}',
     format = 'PARQUET',
-    partitioned_by = array['billing_period']
+    partitioned_by = array['export_name', 'billing_period']
 )""")
-        # Athena's MSCK REPAIR TABLE; the folders are named BILLING_PERIOD=, the column billing_period
-        run(f"call hive.system.sync_partition_metadata('{schema}', '{export}', 'FULL', false)")
         for period in delivered_periods(exports_dir, export):
+            run(f"call hive.system.register_partition('{schema}', '{export}', array['export_name', 'billing_period'], "
+                f"array['{export}', '{period}'], 'local://{partition_dir(exports_dir, export, 'data', period)}')")
             manifest = read_manifest(exports_dir, export, period)
-            created_at = manifest["exportCreationTime"].replace("T", " ").rstrip("Z")
-            delivery_rows.append(
-                f"({_sql_string(export)}, {_sql_string(period)}, {_sql_string(manifest['executionId'])}, "
-                f"cast({_sql_string(created_at)} as timestamp(3)), {len(manifest['dataFiles'])})")
-    run(f"drop table if exists hive.{schema}.deliveries")
-    run(f"""create table hive.{schema}.deliveries as
-select * from (values {", ".join(delivery_rows)})
-    as deliveries (export_name, billing_period, execution_id, delivered_at, file_count)""")
+            delivery_rows.append({
+                "export_name": export,
+                "billing_period": period,
+                "execution_id": manifest["executionId"],
+                "delivered_at": manifest["exportCreationTime"].replace("T", " ").rstrip("Z"),
+                "file_count": len(manifest["dataFiles"]),
+            })
+    deliveries = source_table(project_dir, "aws_data_exports", "deliveries")
+    run(f"drop table if exists hive.{schema}.{deliveries.identifier}")
+    values = ", ".join(
+        "(" + ", ".join(f"cast({_sql_string(str(row[name]))} as {trino_type(data_type)})"
+                        for name, data_type in deliveries.columns) + ")"
+        for row in delivery_rows)
+    names = ", ".join(name for name, _ in deliveries.columns)
+    run(f"create table hive.{schema}.{deliveries.identifier} as "
+        f"select * from (values {values}) as deliveries ({names})")

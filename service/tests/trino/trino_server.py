@@ -162,6 +162,8 @@ class TrinoServer:
             "hive.metastore": "file",
             "hive.metastore.catalog.dir": f"local://{self.metastore_dir}",
             "fs.native-local.enabled": "true",
+            # partitions point at each delivery's folder, as the sync's Glue partitions do
+            "hive.allow-register-partition-procedure": "true",
             "local.location": "/",
             # Athena reads the exports' Parquet timestamps as UTC
             "hive.parquet.time-zone": "UTC",
