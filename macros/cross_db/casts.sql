@@ -22,8 +22,11 @@
     {{ return(adapter.dispatch('parse_iso8601_timestamp', 'infralyzer')(expression)) }}
 {% endmacro %}
 
+{#- Hive tables (Athena's, Trino's) have no timestamp with time zone type: a table holding the
+    parsed value fails to build, so it is the UTC timestamp without zone, as the `_at` columns
+    read from Parquet are there. -#}
 {% macro default__parse_iso8601_timestamp(expression) -%}
-    try(from_iso8601_timestamp(nullif(trim({{ expression }}), '')))
+    cast(try(from_iso8601_timestamp(nullif(trim({{ expression }}), ''))) at time zone 'UTC' as timestamp)
 {%- endmacro %}
 
 {% macro duckdb__parse_iso8601_timestamp(expression) -%}

@@ -51,6 +51,19 @@
     {{ return('delete+insert') }}
 {% endmacro %}
 
+{#- dbt-trino has no insert_overwrite: the project's own strategy (below) does the same there. -#}
+{% macro trino__billing_period_incremental_strategy() %}
+    {{ return('partition_overwrite') }}
+{% endmacro %}
+
+{#- Athena's insert_overwrite on Trino's Hive connector: an insert replaces the partitions it
+    writes when the session says OVERWRITE. Set on this model's connection only (dbt-trino opens
+    one per model): under OVERWRITE an insert into an unpartitioned table, such as a seed, fails. -#}
+{% macro get_incremental_partition_overwrite_sql(arg_dict) %}
+    {%- do run_query("set session " ~ target.database ~ ".insert_existing_partitions_behavior = 'OVERWRITE'") -%}
+    {{ return(get_incremental_append_sql(arg_dict)) }}
+{% endmacro %}
+
 {#- Partitioning of the billing-period marts: Athena partitions by billing_period (what
     insert_overwrite replaces); DuckDB tables are not partitioned. -#}
 {% macro billing_period_partitioning() %}

@@ -65,7 +65,7 @@ charges as (
         sum(savings_plan_total_commitment_to_date) as savings_plan_total_commitment_to_date,
         sum(savings_plan_used_commitment) as savings_plan_used_commitment,
         -- the commitment per hour of a fee line; the max skips a first day bought mid-day
-        max(savings_plan_total_commitment_to_date / nullif({{ dbt.datediff('usage_start_at', 'usage_end_at', 'hour') }}, 0))
+        max({{ ratio('savings_plan_total_commitment_to_date', dbt.datediff('usage_start_at', 'usage_end_at', 'hour')) }})
             as savings_plan_hourly_commitment
     from line_items
     group by

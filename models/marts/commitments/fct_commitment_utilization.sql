@@ -71,7 +71,7 @@ final as (
         used_commitment + unused_commitment as total_commitment,
         used_commitment,
         unused_commitment,
-        used_commitment / nullif(used_commitment + unused_commitment, 0) as utilization,
+        {{ ratio('used_commitment', 'used_commitment + unused_commitment') }} as utilization,
         used_net_commitment + unused_net_commitment as total_net_commitment,
         used_net_commitment,
         unused_net_commitment,

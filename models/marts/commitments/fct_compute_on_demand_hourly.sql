@@ -75,8 +75,8 @@ hourly as (
         intervals.billing_period,
         intervals.payer_account_id,
         {{ dbt.dateadd('hour', 'hour_offsets.n', 'intervals.usage_start_at') }} as hour_start_at,
-        sum(intervals.on_demand_cost / intervals.interval_hours) as on_demand_cost,
-        sum(intervals.public_on_demand_cost / intervals.interval_hours) as public_on_demand_cost
+        sum({{ ratio('intervals.on_demand_cost', 'intervals.interval_hours') }}) as on_demand_cost,
+        sum({{ ratio('intervals.public_on_demand_cost', 'intervals.interval_hours') }}) as public_on_demand_cost
     from intervals
     inner join hour_offsets
         on intervals.interval_hours > hour_offsets.n

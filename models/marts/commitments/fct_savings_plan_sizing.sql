@@ -135,8 +135,8 @@ measured as (
         covered_hourly_on_demand_cost * (1 - {{ discount }}) as hourly_commitment,
         covered_on_demand_cost,
         covered_on_demand_cost - {{ window_hours }} * covered_hourly_on_demand_cost * (1 - {{ discount }}) as window_savings,
-        covered_on_demand_cost / nullif({{ window_hours }} * covered_hourly_on_demand_cost, 0) as expected_utilization,
-        covered_on_demand_cost / nullif(window_on_demand_cost, 0) as additional_coverage
+        {{ ratio('covered_on_demand_cost', window_hours ~ ' * covered_hourly_on_demand_cost') }} as expected_utilization,
+        {{ ratio('covered_on_demand_cost', 'window_on_demand_cost') }} as additional_coverage
     from evaluated
 
 ),

@@ -57,7 +57,7 @@ final as (
         by_account.list_cost,
         by_account.effective_cost,
         by_account.net_effective_cost,
-        1 - by_account.effective_cost / nullif(by_account.list_cost, 0) as effective_savings_rate,
+        1 - {{ ratio('by_account.effective_cost', 'by_account.list_cost') }} as effective_savings_rate,
         by_account.commitment_savings_gross,
         by_account.unused_commitment,
         by_account.commitment_savings_gross - by_account.unused_commitment as commitment_savings_net,

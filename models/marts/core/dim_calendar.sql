@@ -21,7 +21,8 @@ final as (
 
     select
         date_day,
-        {{ dbt.date_trunc('month', 'date_day') }} as month_start_date,
+        -- a timestamp on both engines (Trino truncates a date to a date, DuckDB to a timestamp)
+        cast({{ dbt.date_trunc('month', 'date_day') }} as timestamp) as month_start_date,
         substr(cast(date_day as varchar), 1, 7) as billing_period,
         extract(year from date_day) as year_number,
         extract(month from date_day) as month_number,

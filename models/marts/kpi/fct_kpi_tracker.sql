@@ -51,7 +51,7 @@ kpis as (
         cast(definitions.goal as double) as goal,
         coalesce(measured.numerator, 0) as numerator,
         coalesce(measured.denominator, 0) as denominator,
-        cast(measured.numerator as double) / nullif(cast(measured.denominator as double), 0) as coverage,
+        {{ ratio('measured.numerator', 'measured.denominator') }} as coverage,
         coalesce(
             definitions.potential_savings_rate * measured.savings_base
             + coalesce(definitions.secondary_potential_savings_rate * measured.secondary_savings_base, 0),
@@ -117,7 +117,7 @@ total_at_goal as (
         cast(definitions.goal as double) as goal,
         cast(coalesce(savings.goal_savings, 0) as decimal(38, 8)) as numerator,
         cast(accounts.total_amortized_cost as decimal(38, 8)) as denominator,
-        cast(coalesce(savings.goal_savings, 0) as double) / nullif(cast(accounts.total_amortized_cost as double), 0) as coverage,
+        {{ ratio('coalesce(savings.goal_savings, 0)', 'accounts.total_amortized_cost') }} as coverage,
         cast(0 as decimal(38, 8)) as potential_savings,
         cast(0 as decimal(38, 8)) as goal_savings
     from accounts

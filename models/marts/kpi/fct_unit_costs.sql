@@ -161,7 +161,7 @@ final as (
         cast(numerator_cost as decimal(38, 8)) as numerator_cost,
         cast(denominator_quantity as double) as denominator_quantity,
         cast(quantity_unit as varchar) as quantity_unit,
-        cast(numerator_cost as double) / nullif(cast(denominator_quantity as double), 0) as unit_cost
+        {{ ratio('numerator_cost', 'denominator_quantity') }} as unit_cost
     from unioned
 
 )

@@ -81,7 +81,7 @@ final as (
         previous_amortized_cost,
         previous_unblended_cost,
         amortized_cost - previous_amortized_cost as mom_change_amortized_cost,
-        (amortized_cost - previous_amortized_cost) / nullif(previous_amortized_cost, 0) as mom_change_amortized_pct,
+        {{ ratio('amortized_cost - previous_amortized_cost', 'previous_amortized_cost') }} as mom_change_amortized_pct,
         cast(trailing_3_period_avg_amortized_cost as decimal(38, 8)) as trailing_3_period_avg_amortized_cost
     from trends
     where amortized_cost != 0 or coalesce(previous_amortized_cost, 0) != 0 or unblended_cost != 0

@@ -1,0 +1,131 @@
+"""The marts built on Trino (Athena's engine) equal the DuckDB build of the same sample, row by row:
+same columns and row counts, money to the cent, other numbers to 1e-9.
+
+Only the marts that build on Trino so far are compared (TRINO_MARTS).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import duckdb
+import pytest
+from trino_exports import register_exports
+
+from infralyzer.dbt_runner import run_dbt
+
+pytestmark = pytest.mark.e2e
+
+# Every public mart but fct_chargeback, which Trino refuses: its plan has 1157 stages, over Trino's
+# (and Athena's) limit of 150, from CTEs read many times; it needs its steps as models.
+TRINO_MARTS = [
+    "dim_accounts",
+    "dim_billing_periods",
+    "dim_calendar",
+    "dim_commitments",
+    "dim_regions",
+    "dim_services",
+    "fct_commitment_coverage",
+    "fct_commitment_utilization",
+    "fct_compute_on_demand_hourly",
+    "fct_export_deliveries",
+    "fct_invoice_summary",
+    "fct_kpi_tracker",
+    "fct_resource_allocation",
+    "fct_savings_plan_sizing",
+    "fct_savings_summary",
+    "fct_showback",
+    "fct_spend_daily",
+    "fct_spend_monthly",
+    "fct_spend_trends",
+    "fct_tag_compliance",
+    "fct_top_movers",
+    "fct_unit_costs",
+    "fct_untagged_resources",
+    "metricflow_time_spine",
+]
+CENT = Decimal("0.005")
+TOLERANCE = 1e-9
+
+
+@pytest.fixture(scope="module")
+def trino_built(trino_server, sample_exports, built, tmp_path_factory):
+    """dbt seed + run of TRINO_MARTS (and their parents) on Trino over the sample exports."""
+    register_exports(trino_server.connect().cursor(), sample_exports)
+    env = {"INFRALYZER_TRINO_PORT": str(trino_server.port), "INFRALYZER_TRINO_SCHEMA": "infralyzer"}
+    target_path = str(tmp_path_factory.mktemp("target_trino"))
+    common = ("--target-path", target_path, "--no-partial-parse")
+    run_dbt(built, "seed", *common, target="trino", extra_env=env)
+    run_dbt(built, "run", *common, "--select", *(f"+{mart}" for mart in TRINO_MARTS), target="trino", extra_env=env)
+    return trino_server
+
+
+def _normalise(value):
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _rows(cursor, sql: str) -> tuple[list[str], list[tuple]]:
+    cursor.execute(sql)
+    names = [column[0] for column in cursor.description]
+    return names, [tuple(_normalise(v) for v in row) for row in cursor.fetchall()]
+
+
+def _sort_key(row: tuple) -> tuple:
+    """Floats may differ in the last bits between engines: order by everything else. Decimals and
+    integers by value, whatever their scale on each engine."""
+    def key(value) -> str:
+        if value is None or isinstance(value, float):
+            return ""
+        if isinstance(value, int | Decimal) and not isinstance(value, bool):
+            return str(Decimal(value).normalize())
+        return str(value)
+
+    return tuple((v is None, key(v)) for v in row)
+
+
+def _same(left, right) -> bool:
+    if left is None or right is None:
+        return left is right
+    if isinstance(left, Decimal | float | int) and isinstance(right, Decimal | float | int) \
+            and not isinstance(left, bool):
+        if isinstance(left, Decimal) and isinstance(right, Decimal):
+            return abs(left - right) < CENT
+        return math.isclose(float(left), float(right), rel_tol=TOLERANCE, abs_tol=TOLERANCE)
+    return left == right
+
+
+# Differences still to fix in the models; strict, so a fix shows up as a failure to remove them.
+KNOWN_DIFFERENCES = {
+    # Trino has no exact percentile: the `quantile` macro's approx_percentile picks another p10/p50
+    # hourly on-demand cost than DuckDB's quantile_cont, and every sizing figure follows from it.
+    "fct_savings_plan_sizing": "quantile: approx_percentile on Trino, exact on DuckDB",
+    # cast(double as decimal(18, 8)) rounds a tie such as 0.008571365 up on Trino (from the
+    # shortest decimal form) and down on DuckDB (from the binary value, 0.0085713649999...): 8 of
+    # 61k sample line items differ by 1e-8, within the cent, but the month-over-month ratio of
+    # such a pair moves by ~1e-8, over the 1e-9 this test allows for ratios.
+    "fct_spend_trends": "money cast rounds ties differently: ratios differ by ~1e-8",
+}
+
+
+@pytest.mark.parametrize("mart", [
+    pytest.param(mart, marks=pytest.mark.xfail(reason=KNOWN_DIFFERENCES[mart], strict=True))
+    if mart in KNOWN_DIFFERENCES else mart
+    for mart in TRINO_MARTS
+])
+def test_mart_equals_the_duckdb_build(mart, trino_built, built):
+    with duckdb.connect(str(built.build_db), read_only=True) as con:
+        duck_names, duck_rows = _rows(con.cursor(), f"select * from marts.{mart}")
+    trino_names, trino_rows = _rows(trino_built.connect().cursor(), f"select * from hive.marts.{mart}")
+
+    assert sorted(trino_names) == sorted(duck_names)
+    order = [trino_names.index(name) for name in duck_names]
+    trino_rows = [tuple(row[i] for i in order) for row in trino_rows]
+    assert len(trino_rows) == len(duck_rows), f"{mart}: {len(trino_rows)} rows on Trino, {len(duck_rows)} on DuckDB"
+    assert duck_rows, f"{mart} is empty: nothing compared"
+    for duck_row, trino_row in zip(sorted(duck_rows, key=_sort_key), sorted(trino_rows, key=_sort_key), strict=True):
+        differing = {name: (d, t) for name, d, t in zip(duck_names, duck_row, trino_row, strict=True) if not _same(d, t)}
+        assert not differing, f"{mart}: DuckDB vs Trino {differing} in row {dict(zip(duck_names, duck_row, strict=True))}"
