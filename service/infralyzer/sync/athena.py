@@ -63,8 +63,21 @@ def hive_type(duckdb_type: str) -> str:
     raise ValueError(f"no Glue type for the declared column type {duckdb_type!r}")
 
 
+def file_format(delivery: Delivery) -> str:
+    """`csv` (AWS's gzip CSV) or `parquet`, from the data files' names, as the landing names it."""
+    return "csv" if delivery.data_files[0].relpath.endswith((".csv.gz", ".csv")) else "parquet"
+
+
 def _format_of(delivery: Delivery) -> dict:
-    return _CSV if delivery.data_files[0].relpath.endswith((".csv.gz", ".csv")) else _PARQUET
+    return _CSV if file_format(delivery) == "csv" else _PARQUET
+
+
+def absent_optional_columns(delivery: Delivery) -> str | None:
+    """The optional columns of the delivery's type its manifest does not list, comma-separated
+    in declared order (as the DuckDB landing writes them); null when none is missing."""
+    present = {c.lower() for c in delivery.columns}
+    absent = [c for c in delivery.export_type.optional_columns if c.lower() not in present]
+    return ", ".join(absent) or None
 
 
 def _storage(columns: list[dict], location: str, fmt: dict) -> dict:
@@ -148,9 +161,12 @@ def deliveries_table(table: SourceTable, deliveries: list[Delivery]) -> pa.Table
         "execution_id": d.execution_id,
         "delivered_at": d.delivered_at.replace(tzinfo=None) if d.delivered_at else None,  # UTC, no zone
         "file_count": len(d.data_files),
+        "file_format": file_format(d),
+        "absent_optional_columns": absent_optional_columns(d),
     } for d in deliveries]
     schema = pa.schema([(name, _ARROW_TYPES[hive_type(data_type)]) for name, data_type in table.columns])
-    known = {"export_name", "export_type", "billing_period", "execution_id", "delivered_at", "file_count"}
+    known = {"export_name", "export_type", "billing_period", "execution_id", "delivered_at", "file_count",
+             "file_format", "absent_optional_columns"}
     if unknown := [name for name in schema.names if name not in known]:
         raise SyncError(f"the deliveries source declares column(s) the sync does not know how to fill: {unknown}")
     return pa.Table.from_pylist([{name: row.get(name) for name in schema.names} for row in rows], schema=schema)

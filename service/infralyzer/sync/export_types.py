@@ -25,6 +25,7 @@ class SourceTable:
     export_type: str | None
     identifying_columns: tuple[str, ...]
     columns: tuple[tuple[str, str], ...]  # (name, data_type) in declared order
+    optional_columns: tuple[str, ...] = ()  # columns with `meta: {optional: true}`: an export may leave them out
 
 
 @lru_cache(maxsize=8)
@@ -42,6 +43,8 @@ def source_tables(project_dir: Path) -> tuple[SourceTable, ...]:
                     export_type=meta.get("export_type"),
                     identifying_columns=tuple(meta.get("identifying_columns") or ()),
                     columns=tuple((c["name"], c.get("data_type") or "varchar") for c in table.get("columns") or ()),
+                    optional_columns=tuple(c["name"] for c in table.get("columns") or ()
+                                           if (c.get("meta") or {}).get("optional")),
                 ))
     return tuple(tables)
 

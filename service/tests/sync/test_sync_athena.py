@@ -42,6 +42,10 @@ def _partitions(glue, database: str, table: str) -> dict[tuple[str, str], dict]:
 
 def test_glue_tables_partitions_and_deliveries(export_bucket, moto_endpoint):
     glue = boto3.client("glue", endpoint_url=moto_endpoint, region_name="us-east-1")
+    # one delivery without two optional columns (its manifest lists the columns its files hold)
+    without_optional = generated_table(export_bucket.generated_dir, "cur2", PERIODS[0]).drop_columns(
+        ["split_line_item_split_cost", "line_item_resource_id"])
+    export_bucket.put_delivery("acme-cur", PERIODS[0], without_optional)
     _run(export_bucket, moto_endpoint)
 
     tables = {t["Name"]: t for t in glue.get_tables(DatabaseName=_database(export_bucket))["TableList"]}
@@ -78,6 +82,11 @@ def test_glue_tables_partitions_and_deliveries(export_bucket, moto_endpoint):
     for key, uploaded in export_bucket.latest.items():
         assert rows[key]["execution_id"] == uploaded.execution_id
         assert rows[key]["file_count"] == len(uploaded.data_keys)
+        assert rows[key]["export_type"] == export_bucket.types[uploaded.export_name]
+        assert rows[key]["file_format"] == ("csv" if uploaded.export_name == CSV_EXPORT else "parquet")
+        # as the DuckDB landing writes it: declared order, comma-separated, null when none is absent
+        assert rows[key]["absent_optional_columns"] == (
+            "line_item_resource_id, split_line_item_split_cost" if key == ("acme-cur", PERIODS[0]) else None)
     manifest = json.loads(export_bucket.objects()[export_bucket.latest[("acme-cur", PERIODS[0])].manifest_key])
     assert rows[("acme-cur", PERIODS[0])]["delivered_at"].strftime("%Y-%m-%dT%H:%M:%SZ") == manifest["exportCreationTime"]
 
