@@ -253,6 +253,11 @@ def fake_athena(moto_aws: str, snapshot_catalog) -> Iterator[FakeAthena]:
     fake.rules = [
         (lambda q: "information_schema" in q, Result(
             [("table_name", "varchar"), ("column_name", "varchar"), ("data_type", "varchar")], rows)),
+        # /health: each source's newest period and delivery (fct_export_deliveries), before the
+        # snapshot-wide freshness query, whose alias it shares
+        (lambda q: "fct_export_deliveries" in q and "export_type" in q, Result(
+            [("export_type", "varchar"), ("newest_billing_period", "varchar"), ("delivered_at", "timestamp")],
+            [("cur2", "2026-09", "2026-10-01 02:03:04.000"), ("focus", "2026-08", "2026-09-01 00:00:00.000")])),
         (lambda q: "newest_billing_period" in q, Result([("newest_billing_period", "varchar")], [("2026-09",)])),
         (lambda q: "analyst_cost" in q, ANALYST_ROWS),
         (lambda q: "fail_me" in q, FAIL),
@@ -292,6 +297,9 @@ def test_start_up_reads_the_athena_catalog_and_freshness(athena_client, fake_ath
     assert freshness["snapshot"] == f"athena:awsdatacatalog.{MARTS_DB}"
     assert freshness["newest_billing_period"] == "2026-09"
     assert freshness["table_count"] == len(snapshot_catalog[1].columns)
+    sources = {s["export_type"]: s for s in health["sources"]}  # per source, from Athena's answer
+    assert sources["cur2"]["newest_billing_period"] == "2026-09" and sources["focus"]["newest_billing_period"] == "2026-08"
+    assert sources["cur2"]["is_stale"] and sources["focus"]["is_stale"]  # delivered months before today
     built_at = dt.datetime.fromisoformat(freshness["built_at"])  # Glue's UpdateTime (moto: table creation)
     assert abs(built_at - dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)) < dt.timedelta(hours=1)
     catalog_sql = next(q for q in fake_athena.queries() if "information_schema" in q)
@@ -583,8 +591,10 @@ def loopback(snapshot_path: Path, publish_dir: Path, manifest_file: Path,
                              api_result_cache_mb=0)
     backend = LoopbackAthena(settings, snapshot_path)
     client = TestClient(create_app(settings=settings, backend=backend))
-    assert client.get("/health").status_code == 200  # the catalog and freshness queries
-    assert len(backend.sent) == 2
+    assert client.get("/health").status_code == 200  # the catalog, freshness and per-source queries
+    assert len(backend.sent) == 3
+    assert client.get("/health").status_code == 200  # the same catalog version: answered from its cache
+    assert len(backend.sent) == 3
     yield client, backend
     backend.con.close()
 

@@ -50,10 +50,15 @@ def source_freshness(session: Session, settings: Settings, now: datetime) -> lis
     columns = session.catalog.columns.get("fct_export_deliveries", ())
     if "export_type" not in columns:  # a snapshot published before export types were recognised
         return []
-    if session.engine is not None:
-        rows = session.engine.run_sql(SOURCES_SQL, {}, settings.sql_timeout_seconds).to_pylist()
-    else:
-        rows = session.cursor.execute(SOURCES_SQL).to_arrow_table().to_pylist()
+    # Once per marts version (a snapshot, or one Athena catalog refresh): a health probe every few
+    # seconds must not start an Athena query each time.
+    rows = session.handle.cache.get("source_freshness")
+    if rows is None:
+        if session.engine is not None:
+            rows = session.engine.run_sql(SOURCES_SQL, {}, settings.sql_timeout_seconds).to_pylist()
+        else:
+            rows = session.cursor.execute(SOURCES_SQL).to_arrow_table().to_pylist()
+        session.handle.cache["source_freshness"] = rows
     sources = []
     for row in rows:
         delivered_at = row["delivered_at"]
