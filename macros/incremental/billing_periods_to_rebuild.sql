@@ -17,14 +17,12 @@
     {%- endif -%}
     {%- set query -%}
         select deliveries.billing_period
-        from {{ ref('stg_aws_data_exports__deliveries') }} as deliveries
+        from ({{ latest_deliveries(export_name) }}) as deliveries
         left join (
             select distinct billing_period, delivery_execution_id from {{ this }}
         ) as built
             on deliveries.billing_period = built.billing_period
-        where
-            deliveries.export_name = '{{ export_name }}'
-            and (built.delivery_execution_id is null or built.delivery_execution_id != deliveries.execution_id)
+        where built.delivery_execution_id is null or built.delivery_execution_id != deliveries.execution_id
         order by 1
     {%- endset -%}
     {%- set periods = run_query(query).columns[0].values() | list -%}
@@ -63,13 +61,23 @@
     {{ return(none) }}
 {% endmacro %}
 
-{#- The latest complete delivery of each billing period of an export (billing_period,
-    execution_id): incremental models stamp their rows with it as `delivery_execution_id`,
-    which billing_periods_to_rebuild compares on the next build. -#}
-{% macro latest_deliveries(export_name='cur2') -%}
+{#- The latest complete delivery of each billing period of an export type (billing_period,
+    execution_id, delivered_at): incremental models stamp their rows with it as
+    `delivery_execution_id`, which billing_periods_to_rebuild compares on the next build. Several
+    deliveries of one period (CUR 2.0 and legacy CUR reports of other payers) count as one, their
+    execution ids joined. -#}
+{% macro latest_deliveries(export_type='cur2') -%}
     select
         billing_period,
-        execution_id
+        {{ dbt.listagg('execution_id', "'+'", 'order by execution_id') }} as execution_id,
+        max(delivered_at) as delivered_at
     from {{ ref('stg_aws_data_exports__deliveries') }}
-    where export_name = '{{ export_name }}'
+    where export_type in ({{ delivery_export_types(export_type) }})
+    group by billing_period
+{%- endmacro %}
+
+{#- The export types a model of `export_type` reads, as a SQL list: CUR line items come from CUR 2.0
+    exports and from legacy CUR reports (macros/sources/land_legacy_cur.sql). -#}
+{% macro delivery_export_types(export_type) -%}
+    '{{ (['cur2', 'cur1'] if export_type == 'cur2' else [export_type]) | join("', '") }}'
 {%- endmacro %}

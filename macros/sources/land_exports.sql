@@ -36,11 +36,8 @@
         {%- set files = [] -%}
         {%- for delivery in deliveries -%}
             {%- do files.extend(delivery['files']) -%}
-            {%- do delivery_selects.append(
-                "select '" ~ export ~ "' as export_name, '" ~ delivery['billing_period'] ~ "' as billing_period, '"
-                ~ delivery['execution_id'] ~ "' as execution_id, cast('" ~ delivery['created_at'] ~ "' as timestamp) as delivered_at, "
-                ~ delivery['files'] | length ~ " as file_count"
-            ) -%}
+            {%- do delivery_selects.append(infralyzer.delivery_row(export, source.meta['export_type'], delivery['billing_period'],
+                                                                   delivery['execution_id'], delivery['created_at'], delivery['files'])) -%}
         {%- endfor -%}
         {%- if files -%}
             {%- do infralyzer.check_export_files(export, files, source.columns.keys() | list) -%}
@@ -66,12 +63,28 @@
         {%- endif -%}
         {%- do run_query('create or replace view landing.' ~ source.identifier ~ ' as ' ~ relation_sql) -%}
     {%- endfor -%}
+    {#- legacy CUR reports (macros/sources/land_legacy_cur.sql), after the CUR 2.0 view they defer to -#}
+    {%- for source in graph.sources.values() | sort(attribute='unique_id') if source.meta.get('export_type') == 'cur1' -%}
+        {%- set cur2_source = graph.sources['source.infralyzer.' ~ source.meta['landed_as']] -%}
+        {%- for delivery in infralyzer.land_legacy_cur(source, exports_dir, cur2_source, 'landing.' ~ cur2_source.identifier) -%}
+            {%- do delivery_selects.append(infralyzer.delivery_row(delivery['export_name'], delivery['export_type'], delivery['billing_period'],
+                                                                   delivery['execution_id'], delivery['delivered_at'], delivery['files'])) -%}
+        {%- endfor -%}
+    {%- endfor -%}
     {%- if delivery_selects -%}
         {%- do run_query('create or replace table landing.deliveries as ' ~ delivery_selects | join(' union all ')) -%}
     {%- else -%}
-        {%- do run_query("create or replace table landing.deliveries as select cast(null as varchar) as export_name, cast(null as varchar) as billing_period, cast(null as varchar) as execution_id, cast(null as timestamp) as delivered_at, 0 as file_count where false") -%}
+        {%- do run_query("create or replace table landing.deliveries as select cast(null as varchar) as export_name, cast(null as varchar) as export_type, cast(null as varchar) as billing_period, cast(null as varchar) as execution_id, cast(null as timestamp) as delivered_at, 0 as file_count where false") -%}
     {%- endif -%}
     select 1 as exports_landed
+{% endmacro %}
+
+
+{#- One row of landing.deliveries. -#}
+{% macro delivery_row(export_name, export_type, billing_period, execution_id, delivered_at, files) %}
+    {{ return("select '" ~ export_name ~ "' as export_name, '" ~ export_type ~ "' as export_type, '" ~ billing_period
+              ~ "' as billing_period, '" ~ execution_id ~ "' as execution_id, cast('" ~ delivered_at
+              ~ "' as timestamp) as delivered_at, " ~ files | length ~ " as file_count") }}
 {% endmacro %}
 
 

@@ -37,7 +37,7 @@
             on deliveries.export_name = verified.export_name
             and deliveries.billing_period = verified.billing_period
             and deliveries.execution_id = verified.execution_id
-        where deliveries.export_name = '{{ export_name }}' and verified.execution_id is null
+        where deliveries.export_type in ({{ delivery_export_types(export_name) }}) and verified.execution_id is null
         order by 1
     {%- endset -%}
     {%- set periods = run_query(query).columns[0].values() | list -%}

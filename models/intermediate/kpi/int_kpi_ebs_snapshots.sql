@@ -27,8 +27,7 @@ with snapshots as (
 
 deliveries as (
 
-    select * from {{ ref('stg_aws_data_exports__deliveries') }}
-    where export_name = 'cur2'
+    {{ latest_deliveries('cur2') }}
 
 ),
 

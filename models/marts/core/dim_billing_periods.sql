@@ -1,8 +1,7 @@
 {#- One row per billing period delivered in the CUR: its dates, length and delivery. -#}
 with deliveries as (
 
-    select * from {{ ref('stg_aws_data_exports__deliveries') }}
-    where export_name = 'cur2'
+    {{ latest_deliveries('cur2') }}
 
 ),
 

@@ -13,7 +13,7 @@ cur_rows as (
 
     select
         billing_period,
-        'cur2' as export_name,
+        'cur2' as export_type,
         count(*) as row_count
     from {{ ref('stg_aws_cur__line_items') }}
     group by billing_period
@@ -24,7 +24,7 @@ focus_rows as (
 
     select
         billing_period,
-        'focus' as export_name,
+        'focus' as export_type,
         count(*) as row_count
     from {{ ref('stg_aws_focus__charges') }}
     group by billing_period
@@ -35,7 +35,7 @@ coh_rows as (
 
     select
         billing_period,
-        'coh' as export_name,
+        'coh' as export_type,
         count(*) as row_count
     from {{ ref('stg_cost_optimization_hub__recommendations') }}
     group by billing_period
@@ -46,7 +46,7 @@ carbon_rows as (
 
     select
         billing_period,
-        'carbon' as export_name,
+        'carbon' as export_type,
         count(*) as row_count
     from {{ ref('stg_carbon_emissions__emissions') }}
     group by billing_period
@@ -77,7 +77,7 @@ final as (
     from deliveries
     left join row_counts
         on
-            deliveries.export_name = row_counts.export_name
+            (case when deliveries.export_type = 'cur1' then 'cur2' else deliveries.export_type end) = row_counts.export_type
             and deliveries.billing_period = row_counts.billing_period
 
 )

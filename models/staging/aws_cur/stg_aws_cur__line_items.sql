@@ -1,11 +1,32 @@
 {#-
-    One row per CUR 2.0 line item (identity_line_item_id is unique within a billing period).
+    One row per CUR line item (identity_line_item_id is unique within a billing period), from CUR 2.0
+    exports and legacy CUR reports (base_aws_cur_legacy__line_items).
     Renamed, cast (money to decimal, ids to strings, timestamps to UTC) and simply classified;
     the product map's attributes that FinOps logic needs become columns. No joins, no sums.
 -#}
-with source as (
+with cur2_line_items as (
 
-    select * from {{ source('aws_cur', 'cur2') }}
+    select
+        {%- for column in source_columns('aws_cur', 'cur2') %}
+        {{ column.name }},
+        {%- endfor %}
+        billing_period
+    from {{ source('aws_cur', 'cur2') }}
+
+),
+
+legacy_line_items as (
+
+    select * from {{ ref('base_aws_cur_legacy__line_items') }}
+
+),
+
+-- legacy CUR reports in the CUR 2.0 columns; a period and payer comes from one of the two only
+source as (
+
+    select * from cur2_line_items
+    union all
+    select * from legacy_line_items
 
 ),
 

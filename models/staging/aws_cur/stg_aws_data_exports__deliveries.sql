@@ -9,6 +9,7 @@ renamed as (
 
     select
         export_name,
+        export_type,
         billing_period,
         execution_id,
         cast(delivered_at as timestamp) as delivered_at,
