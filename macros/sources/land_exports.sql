@@ -51,14 +51,7 @@
             {%- endset -%}
         {%- else -%}
             {#- No delivery yet: an empty relation with the declared columns, so models still build. -#}
-            {%- set relation_sql -%}
-                select
-                {%- for column in source.columns.values() %}
-                    cast(null as {{ column.data_type }}) as {{ column.name }},
-                {%- endfor %}
-                    cast(null as varchar) as billing_period
-                where false
-            {%- endset -%}
+            {%- set relation_sql = infralyzer.empty_export_relation(source.columns.values()) -%}
             {{ log("No complete delivery of the '" ~ export ~ "' export under " ~ exports_dir ~ "; its source is empty.", info=true) }}
         {%- endif -%}
         {%- do run_query('create or replace view landing.' ~ source.identifier ~ ' as ' ~ relation_sql) -%}

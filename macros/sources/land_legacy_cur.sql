@@ -44,14 +44,7 @@
         {%- set relation_sql = selects | join('\nunion all\n') -%}
     {%- else -%}
         {#- No legacy report: an empty relation with the CUR 2.0 columns, so models still build. -#}
-        {%- set relation_sql -%}
-            select
-            {%- for column in cur2_source.columns.values() %}
-                cast(null as {{ column.data_type }}) as {{ column.name }},
-            {%- endfor %}
-                cast(null as varchar) as billing_period
-            where false
-        {%- endset -%}
+        {%- set relation_sql = infralyzer.empty_export_relation(cur2_source.columns.values()) -%}
     {%- endif -%}
     {%- do run_query('create or replace view landing.' ~ source.identifier ~ ' as ' ~ relation_sql) -%}
     {{ return(deliveries) }}
@@ -290,12 +283,7 @@
 
 {#- (Athena's Glue tables type CUR timestamps without a zone, as UTC) -#}
 {% macro default__legacy_cur_line_items() -%}
-    select
-    {%- for column in source_columns('aws_cur', 'cur2') %}
-        cast(null as {{ column.data_type | replace('timestamp with time zone', 'timestamp') }}) as {{ column.name }},
-    {%- endfor %}
-        cast(null as varchar) as billing_period
-    where false
+    {{ infralyzer.empty_export_relation(source_columns('aws_cur', 'cur2'), {'timestamp with time zone': 'timestamp'}) }}
 {%- endmacro %}
 
 {% macro duckdb__legacy_cur_line_items() -%}
@@ -308,3 +296,15 @@
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
     {{ return(graph.sources['source.infralyzer.' ~ source_name ~ '.' ~ table_name].columns.values() | list) }}
 {% endmacro %}
+
+
+{#- An export relation without rows: the declared columns, typed (data types renamed by
+    `type_names`, e.g. for another engine), plus the partition column billing_period. -#}
+{% macro empty_export_relation(columns, type_names={}) -%}
+    select
+    {%- for column in columns %}
+        cast(null as {{ type_names.get(column.data_type, column.data_type) }}) as {{ column.name }},
+    {%- endfor %}
+        cast(null as varchar) as billing_period
+    where false
+{%- endmacro %}
