@@ -31,8 +31,9 @@ FORMAT_OF_PERIOD = {"2026-08": "csv", "2026-09": "parquet"}
 LINE_ITEMS = 4_000
 SEED = 23
 OTHER_EXPORTS = ("focus", "coh", "carbon")
-# columns that name the delivery a row was built from (execution ids, report names, times), not the charges
-DELIVERY_COLUMNS = {"delivery_execution_id", "execution_id", "delivered_at", "export_name"}
+# columns that name the delivery a row was built from (execution ids, report names, times, and the
+# export type: cur1 for a legacy report), not the charges
+DELIVERY_COLUMNS = {"delivery_execution_id", "execution_id", "delivered_at", "export_name", "export_type"}
 
 
 def settings_for(root: Path, exports_dir: Path) -> Settings:
