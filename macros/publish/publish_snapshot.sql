@@ -70,7 +70,7 @@
     {%- set file_name = 'snapshot-' ~ built_at.strftime('%Y%m%dT%H%M%S') ~ '-' ~ invocation_id[:8] ~ '.duckdb' -%}
     {%- set path = publish_dir ~ '/' ~ file_name -%}
     {%- set newest_period = run_query(
-        "select max(billing_period) from landing.deliveries where export_type = 'cur2'"
+        "select max(billing_period) from landing.deliveries where " ~ infralyzer.read_as_export_type('export_type') ~ " = 'cur2'"
     ).columns[0].values()[0] -%}
 
     {%- set statements = [

@@ -57,6 +57,8 @@
                      ~ 'execution_id varchar, verified_at timestamp with time zone)') -%}
 
     {%- set deliveries = infralyzer.find_export_deliveries(exports_dir, sources) -%}
+    {#- legacy CUR reports (CUR 1.0): macros/sources/land_legacy_cur.sql -#}
+    {%- do deliveries.extend(infralyzer.find_legacy_cur_deliveries(exports_dir, sources, deliveries)) -%}
     {%- do infralyzer.check_required_exports(exports_dir, sources, deliveries) -%}
 
     {%- set delivery_rows = [] -%}
@@ -76,7 +78,9 @@
         {%- endfor -%}
         {%- if not selects -%}
             {#- No delivery: an empty relation with the declared columns, so models still build. -#}
-            {%- do selects.append(infralyzer.landed_columns_sql(source, [], none, 'null') ~ ' where false') -%}
+            {#- (a source landed in another's columns, meta.landed_as, takes that one's shape) -#}
+            {%- set shaped_as = graph.sources.get('source.infralyzer.' ~ source.meta.get('landed_as'), source) -%}
+            {%- do selects.append(infralyzer.landed_columns_sql(shaped_as, [], none, 'null') ~ ' where false') -%}
             {{ log("No complete delivery of a '" ~ export_type ~ "' export under " ~ exports_dir ~ "; its source is empty.", info=true) }}
         {%- endif -%}
         {%- do run_query('create or replace view landing.' ~ source.identifier ~ ' as\n' ~ selects | join('\nunion all\n')) -%}
@@ -294,12 +298,17 @@
     {%- set required = infralyzer.required_export_types() -%}
     {%- set known = sources | map(attribute='meta.export_type') | list -%}
     {%- set missing = [] -%}
+    {#- a delivery counts for its type and for the type it is landed as (legacy CUR for cur2) -#}
+    {%- set delivered = deliveries | map(attribute='export_type') | list -%}
+    {%- for source in sources if source.meta.get('landed_as') and source.meta['export_type'] in delivered -%}
+        {%- do delivered.append(graph.sources['source.infralyzer.' ~ source.meta['landed_as']].meta['export_type']) -%}
+    {%- endfor -%}
     {%- for export_type in required -%}
         {%- if export_type not in known -%}
             {{ exceptions.raise_compiler_error(
                 "required_exports names '" ~ export_type ~ "', which is not an export type (" ~ known | join(', ') ~ ").") }}
         {%- endif -%}
-        {%- if deliveries | selectattr('export_type', 'equalto', export_type) | list | length == 0 -%}
+        {%- if delivered | select('equalto', export_type) | list | length == 0 -%}
             {%- do missing.append(export_type) -%}
         {%- endif -%}
     {%- endfor -%}

@@ -38,7 +38,7 @@
             on deliveries.export_name = verified.export_name
             and deliveries.billing_period = verified.billing_period
             and deliveries.execution_id = verified.execution_id
-        where deliveries.export_type = '{{ export_type }}' and verified.execution_id is null
+        where {{ read_as_export_type('deliveries.export_type') }} = '{{ export_type }}' and verified.execution_id is null
         order by 1
     {%- endset -%}
     {%- set periods = run_query(query).columns[0].values() | list -%}

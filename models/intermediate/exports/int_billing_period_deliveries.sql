@@ -7,10 +7,17 @@
     Several exports of one type (e.g. one CUR per payer) are unioned by the landing, so a period's
     delivery is theirs together: its id joins their latest execution ids (ordered by export name),
     and it changes when any of them is re-delivered. With one export it is that export's id.
+    Legacy CUR reports (cur1) are CUR line items: their deliveries count as cur2's.
 -#}
 with deliveries as (
 
-    select * from {{ ref('stg_aws_data_exports__deliveries') }}
+    select
+        export_name,
+        {{ read_as_export_type('export_type') }} as export_type,
+        billing_period,
+        execution_id,
+        delivered_at
+    from {{ ref('stg_aws_data_exports__deliveries') }}
 
 ),
 

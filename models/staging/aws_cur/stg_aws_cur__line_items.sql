@@ -1,11 +1,35 @@
 {#-
-    One row per CUR 2.0 line item (identity_line_item_id is unique within a billing period).
+    One row per CUR line item (identity_line_item_id is unique within a billing period), from CUR 2.0
+    exports and legacy CUR reports (base_aws_cur_legacy__line_items).
     Renamed, cast (money to decimal, ids to strings, timestamps to UTC) and simply classified;
     the product map's attributes that FinOps logic needs become columns. No joins, no sums.
 -#}
-with source as (
+with cur2_line_items as (
 
-    select * from {{ source('aws_cur', 'cur2') }}
+    select
+        {%- for column in source_columns('aws_cur', 'cur2') %}
+        {{ column.name }},
+        {%- endfor %}
+        billing_period,
+        -- the export (as named in AWS) the row was delivered by
+        {{ landed_export_name() }} as export_name
+    from {{ source('aws_cur', 'cur2') }}
+
+),
+
+legacy_line_items as (
+
+    select * from {{ ref('base_aws_cur_legacy__line_items') }}
+
+),
+
+-- legacy CUR reports in the CUR 2.0 columns; a period and payer comes from one of the two only
+-- (macros/sources/land_legacy_cur.sql)
+source as (
+
+    select * from cur2_line_items
+    union all
+    select * from legacy_line_items
 
 ),
 
@@ -14,8 +38,7 @@ renamed as (
     select
         -- keys and billing period
         cast(billing_period as varchar) as billing_period,
-        -- the export (as named in AWS) the row was delivered by
-        {{ landed_export_name() }} as export_name,
+        export_name,
         identity_line_item_id as line_item_id,
         identity_time_interval as time_interval,
         cast(bill_billing_period_start_date as date) as billing_period_start_date,
