@@ -37,7 +37,7 @@ DELIVERY_COLUMNS = {"delivery_execution_id", "execution_id", "delivered_at", "ex
 
 
 def settings_for(root: Path, exports_dir: Path) -> Settings:
-    return Settings(exports_dir=exports_dir, build_db=root / "build.duckdb", publish_dir=root / "publish")
+    return Settings(exports_dir=exports_dir, build_db=root / "build" / "infralyzer.duckdb", publish_dir=root / "publish")
 
 
 def copy_other_exports(source: Path, target: Path) -> None:
@@ -111,7 +111,7 @@ def test_legacy_cur_reports_give_the_marts_of_cur2(generated: Path, tmp_path: Pa
             different[table] = (len(rows), len(legacy_rows), sorted(only_cur2)[:2], sorted(only_legacy)[:2])
     assert not different, different
     # the line items really came from the legacy reports
-    con = duckdb.connect(str(tmp_path / "legacy_build" / "build.duckdb"), read_only=True)
+    con = duckdb.connect(str(tmp_path / "legacy_build" / "build" / "infralyzer.duckdb"), read_only=True)
     try:
         delivered = con.execute("select export_name, export_type, billing_period from landing.deliveries "
                                 "where export_type like 'cur%' order by billing_period").fetchall()

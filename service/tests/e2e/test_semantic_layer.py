@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from infralyzer.dbt_runner import run_dbt
 from metric_mart_queries import MART_QUERIES
 
 pytestmark = pytest.mark.e2e
@@ -25,8 +26,15 @@ def mf(settings, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, check=False)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def parsed_for_the_session_build(built):
+    """mf reads target/semantic_manifest.json, which names the database of whichever dbt command
+    ran last (other e2e tests build elsewhere): parse again for the session build first."""
+    run_dbt(built, "parse")
+
+
 @pytest.fixture(scope="module")
-def semantic_manifest(built) -> dict:
+def semantic_manifest(parsed_for_the_session_build) -> dict:
     target = Path(os.environ.get("DBT_TARGET_PATH", REPO / "target"))
     return json.loads((target / "semantic_manifest.json").read_text())
 
