@@ -34,6 +34,8 @@ from typing import Any
 
 import duckdb
 from sqlglot import exp
+from sqlglot.errors import OptimizeError
+from sqlglot.optimizer.scope import traverse_scope
 
 from infralyzer.api.auth import Principal
 from infralyzer.api.errors import ApiError
@@ -147,14 +149,46 @@ def cte_names(tree: exp.Expression) -> set[str]:
     return {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
 
 
+def cte_references(tree: exp.Expression) -> set[int]:
+    """The ids of the table references of `tree` that name a CTE visible where they stand.
+
+    SQL scoping, as sqlglot's scope module builds it: a CTE is visible in its own query (its later
+    siblings, the main query) and in that query's subqueries, nowhere else. A name that matches a
+    CTE declared elsewhere is a table reference, and is checked as one. Every table node must be
+    placed in a scope, or the query is refused: what cannot be analysed is not run."""
+    if not any(isinstance(node, exp.With) for node in tree.walk()):
+        return set()
+    try:
+        scopes = traverse_scope(tree)
+    except (OptimizeError, ValueError, KeyError) as exc:
+        raise ApiError(400, "sql_not_allowed", "The query's table references cannot be analysed.") from exc
+    references: set[int] = set()
+    placed: set[int] = set()
+    for scope in scopes:
+        visible = {name.lower() for name in scope.cte_sources}
+        for table in scope.tables:
+            placed.add(id(table))
+            if not table.db and not table.catalog and table.name.lower() in visible:
+                references.add(id(table))
+    if any(id(table) not in placed for table in tree.find_all(exp.Table)):
+        raise ApiError(400, "sql_not_allowed", "The query's table references cannot be analysed.")
+    return references
+
+
 def resolve_tables(tree: exp.Expression, catalog: MartCatalog, principal: Principal, *,
-                   allow_catalog_prefix: bool = False, allow_meta: bool = True) -> exp.Expression:
-    """Qualify, check and (for scoped keys) filter every table reference of `tree`, in place."""
+                   allow_catalog_prefix: bool = False, allow_meta: bool = True,
+                   reserved_names: frozenset[str] = frozenset()) -> exp.Expression:
+    """Qualify, check and (for scoped keys) filter every table reference of `tree`, in place.
+
+    A CTE may not be named like a published table or like any of `reserved_names` (the names the
+    engine would resolve an unqualified table to: its system views), so a reference the engine
+    binds differently from this analysis can only fail, never read something else."""
     ctes = cte_names(tree)
-    shadowing = ctes & (set(catalog.columns) | META_TABLES)
+    shadowing = ctes & (set(catalog.columns) | META_TABLES | reserved_names)
     if shadowing:
-        raise ApiError(400, "sql_not_allowed", "A CTE may not be named like a published table.",
-                       {"names": sorted(shadowing)})
+        raise ApiError(400, "sql_not_allowed", "A CTE may not be named like a published or system table.",
+                       {"names": sorted(shadowing)[:20]})
+    references = cte_references(tree)
     for table in list(tree.find_all(exp.Table)):
         if not isinstance(table.this, exp.Identifier):
             raise ApiError(400, "sql_not_allowed", "Table functions are not allowed: read the published marts.",
@@ -167,7 +201,7 @@ def resolve_tables(tree: exp.Expression, catalog: MartCatalog, principal: Princi
         extra = {k for k, v in table.args.items() if v and k not in _TABLE_ARGS}
         if extra:
             raise ApiError(400, "sql_not_allowed", "Unsupported table clause.", {"clauses": sorted(extra)})
-        if schema is None and name in ctes:
+        if id(table) in references:
             continue
         if schema in (None, "marts") and catalog.has(name):
             schema = "marts"
@@ -176,7 +210,8 @@ def resolve_tables(tree: exp.Expression, catalog: MartCatalog, principal: Princi
         else:
             raise ApiError(400, "table_not_allowed",
                            "Only the published marts (marts.<table>) can be queried.",
-                           {"table": table.sql("duckdb")[:200], "marts": sorted(catalog.columns)})
+                           {"table": table.sql("duckdb")[:200],
+                            "marts": sorted(t for t in catalog.columns if catalog.visible_to(t, principal))})
         alias = table.args.get("alias")
         if schema == "marts":
             catalog.require(name, principal)

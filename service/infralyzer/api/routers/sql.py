@@ -10,13 +10,11 @@ from pydantic import BaseModel, Field
 
 from infralyzer.api.auth import require_analyst
 from infralyzer.api.common import FormatParam
-from infralyzer.api.deps import Context
-from infralyzer.api.formats import TABULAR_RESPONSES, negotiate, render
+from infralyzer.api.deps import IsolatedContext, QueryContext, run_isolated
+from infralyzer.api.formats import TABULAR_RESPONSES, Format, negotiate, render
 from infralyzer.api.sql_guard import guard
 
-router = APIRouter(prefix="/sql", tags=["sql"], responses={**TABULAR_RESPONSES,
-                                                           408: {"description": "The query hit the time limit."},
-                                                           413: {"description": "The SQL is too long."}})
+router = APIRouter(prefix="/sql", tags=["sql"], responses=TABULAR_RESPONSES)
 
 
 class SqlQuery(BaseModel):
@@ -40,15 +38,20 @@ EXAMPLES = {
 
 @router.post("/query", summary="Run one read-only SELECT over the published marts (analyst keys)",
              dependencies=[Depends(require_analyst)])
-def sql_query(
-    ctx: Context, request: Request,
+async def sql_query(
+    ctx: IsolatedContext, request: Request,
     body: Annotated[SqlQuery, Body(openapi_examples=EXAMPLES)],
     fmt: FormatParam = None,
 ) -> Response:
     """Refused (4xx, `sql_not_allowed`, `table_not_allowed`, `sql_parse_error`, …) unless it is a
     single SELECT over marts using allowed functions; see infralyzer/api/sql_guard.py. An
     account-scoped key's query sees only its accounts' rows. `truncated` says whether the row
-    limit cut the result."""
+    limit cut the result. The query runs in a worker process with a time limit (408), a memory
+    limit (`query_too_large`) and a result size limit (`result_too_large`)."""
+    return await run_isolated(request, _answer, ctx, request, body, fmt)
+
+
+def _answer(ctx: QueryContext, request: Request, body: SqlQuery, fmt: Format | None) -> Response:
     row_limit = min(body.limit or ctx.settings.sql_row_limit, ctx.settings.sql_row_limit)
     guarded = guard(body.sql, ctx.cursor, ctx.catalog, ctx.principal, row_limit=row_limit,
                     max_length=ctx.settings.sql_max_length)
