@@ -83,7 +83,7 @@ def create_app(publish_dir: Path | None = None, settings: Settings | None = None
     app.state.semantic_layers = SemanticLayers()
     app.state.rate_limiter = RateLimiter(settings.api_rate_limit_per_minute)
     app.state.query_gate = QueryGate(settings.sql_workers, settings.api_key_max_concurrent_queries,
-                                     settings.sql_queue_max)
+                                     settings.sql_queue_max, settings.sql_timeout_seconds)
     errors.install(app)
     app.include_router(health.router)
     for router in (tables.router, spend.router, discounts.router, kpi.router, allocation.router,
@@ -100,7 +100,28 @@ def create_app(publish_dir: Path | None = None, settings: Settings | None = None
                        version=_served_snapshot(app.state.reader),
                        max_bytes=settings.api_response_cache_mb * 1024 * 1024)
     app.add_middleware(BodyTimeout, seconds=settings.api_body_timeout_seconds)  # outermost: before anything reads
+    _declare_configured_maxima(app, settings)
     return app
+
+
+def _declare_configured_maxima(app: FastAPI, settings: Settings) -> None:
+    """The OpenAPI states the page size limit this app enforces (a setting, so not known when the
+    endpoints are declared): every `limit` query parameter without a maximum of its own."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = build()
+            for path in schema.get("paths", {}).values():
+                for operation in path.values():
+                    for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                        declared = parameter.get("schema", {})
+                        if parameter.get("in") == "query" and parameter.get("name") == "limit" \
+                                and "maximum" not in declared:
+                            declared["maximum"] = settings.api_max_page_size
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _served_snapshot(reader: SnapshotReader | None) -> Callable[[], Awaitable[str | None]]:

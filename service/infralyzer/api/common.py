@@ -12,6 +12,7 @@ from enum import Enum
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
+from pydantic import StringConstraints
 from fastapi.responses import Response
 from sqlglot import exp
 
@@ -22,6 +23,7 @@ from infralyzer.api.scope import MartCatalog
 
 _PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
 _ACCOUNT = re.compile(r"^\d{12}$")
+_ACCOUNTS = r"^\s*\d{12}(\s*,\s*\d{12})*\s*$"  # one value of `account`: ids, comma-separated
 
 
 class CostBasis(str, Enum):
@@ -60,8 +62,8 @@ async def filters(
                                              openapi_examples={"july": {"value": "2026-07"}})] = None,
     period_to: Annotated[str | None, Query(alias="to", pattern=_PERIOD, description="Last billing period, YYYY-MM.",
                                            openapi_examples={"september": {"value": "2026-09"}})] = None,
-    account: Annotated[list[str] | None, Query(description="Account ids (12 digits); repeat or comma-separate.",
-                                               max_length=500)] = None,
+    account: Annotated[list[Annotated[str, StringConstraints(pattern=_ACCOUNTS)]] | None,
+                       Query(description="Account ids (12 digits); repeat or comma-separate.", max_length=500)] = None,
     service: Annotated[list[str] | None, Query(description="Services (e.g. AmazonEC2); repeat or comma-separate.",
                                                max_length=500)] = None,
     region: Annotated[list[str] | None, Query(description="Region codes; repeat or comma-separate.",

@@ -76,8 +76,8 @@ async def rate_limited(request: Request, principal: CurrentPrincipal) -> None:
 class QueryGate:
     """Admission of SQL and metric queries: per key, queue length, one thread per worker."""
 
-    def __init__(self, workers: int, per_key: int, queue_max: int) -> None:
-        self.workers, self.per_key, self.queue_max = workers, per_key, queue_max
+    def __init__(self, workers: int, per_key: int, queue_max: int, wait_seconds: float) -> None:
+        self.workers, self.per_key, self.queue_max, self.wait_seconds = workers, per_key, queue_max, wait_seconds
         self._by_key: dict[str, int] = {}
         self._total = 0
         self._limiter: anyio.CapacityLimiter | None = None  # made in the event loop that uses it
@@ -103,10 +103,23 @@ class QueryGate:
                 del self._by_key[principal.name]
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
-        """`function(*args)` in a thread, at most one per worker; the others wait without a thread."""
+        """`function(*args)` in a thread, at most one per worker; the others wait without a thread,
+        for a query's time limit at most (then 503: the workers were busy, not the query slow)."""
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(self.workers)
-        return await anyio.to_thread.run_sync(partial(function, *args), limiter=self._limiter)
+        acquired = False
+        with anyio.move_on_after(self.wait_seconds):
+            await self._limiter.acquire()
+            acquired = True
+        if not acquired:
+            raise too_many("Every query worker stayed busy; try again.", self.wait_seconds, status=503)
+        try:
+            return await anyio.to_thread.run_sync(partial(function, *args), limiter=_UNLIMITED)
+        finally:
+            self._limiter.release()
+
+
+_UNLIMITED = anyio.CapacityLimiter(1_000)  # the gate's own limiter decides; the default pool is not used
 
 
 Scope = MutableMapping[str, Any]
