@@ -6,6 +6,7 @@ name (column, sort key, cost basis) comes from a whitelist. No SQL text is built
 
 from __future__ import annotations
 
+import inspect
 import re
 from dataclasses import dataclass, field
 from enum import Enum
@@ -79,6 +80,25 @@ async def filters(
 
 
 CommonFilters = Annotated[Filters, Depends(filters)]
+
+
+def filters_for(*dimensions: str) -> Any:
+    """The common filters an endpoint's mart can apply: `from`/`to` and, of `account`, `service`
+    and `region`, the ones named. The OpenAPI then offers only filters the endpoint accepts."""
+    signature = inspect.signature(filters)
+    kept = [p for p in signature.parameters.values() if p.name in ("period_from", "period_to", *dimensions)]
+
+    async def some_filters(**values: Any) -> Filters:
+        return await filters(**values)
+
+    some_filters.__signature__ = signature.replace(parameters=kept)  # type: ignore[attr-defined]
+    return Annotated[Filters, Depends(some_filters)]
+
+
+PeriodFilters = filters_for()
+AccountFilters = filters_for("account")
+AccountServiceFilters = filters_for("account", "service")
+AccountRegionFilters = filters_for("account", "region")
 
 
 @dataclass

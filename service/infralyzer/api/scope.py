@@ -13,12 +13,16 @@ What each mart holds is declared in its YAML (`config.meta`, macros/publish/mart
 read from the dbt manifest the marts were built with (`main.table_meta` of the snapshot, or dbt's
 `manifest.json` on Athena): `scope: accounts` with its `account_column` (filtered as above),
 `scope: reference` (services, regions, calendars: no spend, readable as they are) or
-`scope: organisation` (e.g. fct_chargeback by team, fct_export_deliveries: a scoped key cannot read
-it, 403). A mart that declares nothing valid is treated as organisation-wide: never served unscoped.
+`scope: organisation` (e.g. fct_chargeback by team, fct_export_deliveries, a payer's invoice: a
+scoped key cannot read it, 403; an optional `account_column` is only what the `account` filter of
+unscoped keys filters on). A mart that declares nothing valid is treated as organisation-wide:
+never served unscoped.
 
 Because the filter is applied where the table is read, no query shape (joins, CTEs, subqueries,
-set operations, window functions) can see another account's rows. Payer-level marts (invoice
-summary, commitments, Savings Plan sizing) are visible to a scoped key only for payers in its list.
+set operations, window functions) can see another account's rows. A scoped key sees no figure
+beyond its accounts: marts summing or ranking other accounts too (a payer's invoice, commitments
+and sizing, the mover ranking) are organisation marts (docs/decisions.md, "What an account-scoped
+key sees").
 """
 
 from __future__ import annotations
@@ -59,7 +63,7 @@ class MartScope:
     """How an account-scoped key reads a mart, as its YAML declares it (macros/publish/mart_scopes.sql)."""
 
     scope: Scope
-    account_column: str | None = None  # with Scope.accounts only
+    account_column: str | None = None  # required with Scope.accounts, optional (filtering only) with organisation
 
     @classmethod
     def from_meta(cls, table: str, meta: Mapping[str, Any] | None, columns: tuple[str, ...]) -> MartScope | None:
@@ -72,8 +76,9 @@ class MartScope:
             log.warning("mart %s declares no valid scope (config.meta %s): account-scoped keys cannot read it",
                         table, dict(meta))
             return None
-        column = meta.get("account_column")
-        if (scope is Scope.accounts) != (column is not None) or (column is not None and column not in columns):
+        column = meta.get("account_column")  # organisation: optional, only what the `account` filter filters on
+        if ((scope is Scope.accounts and column is None) or (scope is Scope.reference and column is not None)
+                or (column is not None and column not in columns)):
             log.warning("mart %s: config.meta account_column %r does not fit scope %s and its columns: "
                         "account-scoped keys cannot read it", table, column, scope.value)
             return None
@@ -125,6 +130,7 @@ class MartCatalog:
         return table in self.columns
 
     def account_column(self, table: str) -> str | None:
+        """The column the `account` filter (and, for scope accounts, a key's scope) filters on."""
         scope = self.scopes.get(table)
         return scope.account_column if scope is not None else None
 

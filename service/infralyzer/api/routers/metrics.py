@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, StringConstraints, ValidationError
 
 from infralyzer.api.common import FormatParam, split_values
 from infralyzer.api.deps import Context, IsolatedContext, QueryContext, run_isolated
@@ -16,6 +16,11 @@ from infralyzer.api.semantic_layer import MAX_METRICS, MetricQuery, parse_genera
 from infralyzer.api.scope import resolve_tables
 
 router = APIRouter(prefix="/metrics", tags=["metrics"])
+
+# what the query string may hold (comma-separated lists), as the body's model declares it
+_NAMES = r"^[a-z][a-z0-9_]{0,199}(,[a-z][a-z0-9_]{0,199}){0,49}$"
+_ORDER = r"^-?[a-z][a-z0-9_]{0,199}(,-?[a-z][a-z0-9_]{0,199}){0,9}$"
+_FILTER = r"^[a-z][a-z0-9_]{0,199}:(eq|ne|in|not_in|gt|gte|lt|lte):[^{}]{0,500}$"
 
 
 class MetricsList(BaseModel):
@@ -78,18 +83,20 @@ async def query_metrics_post(ctx: IsolatedContext, request: Request,
 @router.get("/query", summary="Metrics × group-by dimensions × filters (query string)", responses=TABULAR_RESPONSES)
 async def query_metrics_get(
     ctx: IsolatedContext, request: Request,
-    metrics: Annotated[list[str], Query(description="Metric names; repeat or comma-separate.",
-                                        openapi_examples={"one": {"value": ["effective_cost"]}}, max_length=MAX_METRICS)],
-    group_by: Annotated[list[str] | None, Query(description="Dimensions, e.g. metric_time__month.",
-                                                openapi_examples={"month": {"value": ["metric_time__month"]}},
-                                                max_length=10)] = None,
-    filter: Annotated[list[str] | None, Query(description="`<dimension>:<op>:<value>`, op one of eq, ne, in, "
+    metrics: Annotated[list[Annotated[str, StringConstraints(pattern=_NAMES)]],
+                       Query(description="Metric names; repeat or comma-separate.",
+                             openapi_examples={"one": {"value": ["effective_cost"]}}, max_length=MAX_METRICS)],
+    group_by: Annotated[list[Annotated[str, StringConstraints(pattern=_NAMES)]] | None,
+                        Query(description="Dimensions, e.g. metric_time__month.",
+                              openapi_examples={"month": {"value": ["metric_time__month"]}}, max_length=10)] = None,
+    filter: Annotated[list[Annotated[str, StringConstraints(pattern=_FILTER)]] | None,
+                      Query(description="`<dimension>:<op>:<value>`, op one of eq, ne, in, "
                                                           "not_in, gt, gte, lt, lte; `in` values separated by |. "
                                                           "E.g. `account__account_name:in:prod|dev`.",
                                               max_length=20)] = None,
     period_from: Annotated[str | None, Query(alias="from", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
     period_to: Annotated[str | None, Query(alias="to", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
-    order_by: Annotated[list[str] | None, Query(max_length=10)] = None,
+    order_by: Annotated[list[Annotated[str, StringConstraints(pattern=_ORDER)]] | None, Query(max_length=10)] = None,
     limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
     fmt: FormatParam = None,
     include_sql: bool = False,
