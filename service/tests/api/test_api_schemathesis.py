@@ -69,7 +69,7 @@ def test_the_api_conforms_to_its_openapi(api_app):
         operation = result.ok()
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=int(os.environ.get("INFRALYZER_SCHEMATHESIS_EXAMPLES", "30")), deadline=None,
+        @settings(max_examples=int(os.environ.get("INFRALYZER_SCHEMATHESIS_EXAMPLES", "20")), deadline=None,
                   suppress_health_check=list(HealthCheck), database=None)
         def conforms(case) -> None:
             response = case.call_and_validate(headers=headers("analyst"), checks=checks,
