@@ -210,7 +210,7 @@ async def get_isolated_context(request: Request, principal: CurrentPrincipal) ->
     real), admitted by the app's QueryGate (per-key concurrency, queue length). Handlers using it
     are `async` and do their work through `run_isolated`, so waiting holds no thread."""
     gate: QueryGate = request.app.state.query_gate
-    async with gate.admit(principal):
+    async with gate.admit(principal, per_key=not request.app.state.keys.development_mode):
         session = await _open(request)
         try:
             yield QueryContext(session.cursor, session.handle, session.catalog, principal,

@@ -6,10 +6,12 @@ once per key, a bounded queue for the query workers, and a time limit on sending
   `Retry-After`. Local development mode has no keys to count by and is not limited.
 * `QueryGate`: SQL and metric queries run in the worker processes (infralyzer.api.isolation). A
   key may have `api_key_max_concurrent_queries` of them running or waiting (429 beyond); at most
-  `sql_queue_max` wait for a worker (503 beyond). Waiting costs no thread: the handlers wait on an
-  async limiter with one token per worker, so mart endpoints and /health keep the thread pool.
-* `BodyTimeout` (ASGI middleware): a body not received within `api_body_timeout_seconds` answers
-  408 and the connection closes (uvicorn has no such setting).
+  `sql_queue_max` wait for a worker (503 beyond; local development mode has only this limit).
+  Waiting costs no thread: the handlers wait on an async limiter with one token per worker, so
+  mart endpoints and /health keep the thread pool.
+* `BodyTimeout` (ASGI middleware): reads each request's body first; one not received within
+  `api_body_timeout_seconds` answers 408, one above MAX_BODY_BYTES 413, and the connection
+  closes (uvicorn has no such setting).
 """
 
 from __future__ import annotations
@@ -83,9 +85,10 @@ class QueryGate:
         self._limiter: anyio.CapacityLimiter | None = None  # made in the event loop that uses it
 
     @asynccontextmanager
-    async def admit(self, principal: Principal) -> AsyncIterator[None]:
+    async def admit(self, principal: Principal, per_key: bool = True) -> AsyncIterator[None]:
+        """Admit one query of `principal` (`per_key` False: development mode, one caller for all)."""
         # the event loop runs this part without interruption: no lock needed
-        if self._by_key.get(principal.name, 0) >= self.per_key:
+        if per_key and self._by_key.get(principal.name, 0) >= self.per_key:
             raise too_many("This API key already runs as many SQL and metric queries as it may.", 1,
                            {"max_concurrent_queries": self.per_key})
         if self._total >= self.workers + self.queue_max:
