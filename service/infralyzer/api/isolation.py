@@ -124,6 +124,8 @@ class WorkerPool:
     def run(self, snapshot: str, sql: str, params: dict[str, Any], timeout: float) -> pa.Table:
         """Run `sql` on the snapshot file in a worker; ApiError on every failure."""
         self._start()
+        if not self._all:
+            raise ApiError(503, "query_unavailable", "No query worker could be started; try again.")
         deadline = time.monotonic() + timeout
         try:
             worker = self._idle.get(timeout=timeout)

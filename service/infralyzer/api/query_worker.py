@@ -12,7 +12,10 @@ Kept free of the web stack: a worker starts in a fraction of a second.
 
 from __future__ import annotations
 
+import os
 import resource
+import threading
+import time
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -49,9 +52,24 @@ def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any], resul
     return sink.getvalue().to_pybytes()
 
 
+def _die_with_parent() -> None:
+    """Exit when the API process is gone, even in the middle of a query (the closed pipe is
+    noticed only between queries). PR_SET_PDEATHSIG would follow the thread that started the
+    worker, not the process, so the parent is polled instead (DuckDB runs without the GIL)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
 def serve(conn: Connection, memory_limit_mb: int, address_space_mb: int, result_max_bytes: int,
           threads: int) -> None:
     """Answer queries until the parent closes the pipe."""
+    _die_with_parent()
     if address_space_mb > 0:
         limit = address_space_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
