@@ -205,23 +205,36 @@ def limits_of(settings: Settings) -> Limits:
                   settings.sql_result_max_mb)
 
 
-async def get_isolated_context(request: Request, principal: CurrentPrincipal) -> AsyncIterator[QueryContext]:
-    """A context whose queries run in a query worker (time, memory and result size bounded for
-    real), admitted by the app's QueryGate (per-key concurrency, queue length). Handlers using it
-    are `async` and do their work through `run_isolated`, so waiting holds no thread."""
+@dataclass
+class IsolatedQuery:
+    """An admitted SQL or metric query: `run(function, *args)` calls `function(ctx, *args)` in a
+    thread of the query gate (one per query worker) with a context whose queries run in a worker
+    (time, memory and result size bounded for real). The session on the marts is opened only then:
+    a query waiting for a worker holds no thread, no session and no snapshot."""
+
+    request: Request
+    principal: Principal
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        app = self.request.app
+
+        def in_thread() -> T:
+            session = app.state.backend.open()
+            try:
+                ctx = QueryContext(session.cursor, session.handle, session.catalog, self.principal,
+                                   app.state.settings, session, isolated=True)
+                return function(ctx, *args)
+            finally:
+                session.close()
+
+        return await app.state.query_gate.run(in_thread)
+
+
+async def get_isolated_query(request: Request, principal: CurrentPrincipal) -> AsyncIterator[IsolatedQuery]:
+    """Admission by the app's QueryGate (per-key concurrency, queue length), for `async` handlers."""
     gate: QueryGate = request.app.state.query_gate
     async with gate.admit(principal, per_key=not request.app.state.keys.development_mode):
-        session = await _open(request)
-        try:
-            yield QueryContext(session.cursor, session.handle, session.catalog, principal,
-                               request.app.state.settings, session, isolated=True)
-        finally:
-            session.close()
+        yield IsolatedQuery(request, principal)
 
 
-IsolatedContext = Annotated[QueryContext, Depends(get_isolated_context)]
-
-
-async def run_isolated(request: Request, function: Callable[..., T], *args: Any) -> T:
-    """`function(*args)` in a thread of the query gate (one per query worker)."""
-    return await request.app.state.query_gate.run(function, *args)
+Isolated = Annotated[IsolatedQuery, Depends(get_isolated_query)]

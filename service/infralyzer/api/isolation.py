@@ -89,11 +89,13 @@ class WorkerPool:
         self.limits = limits
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._started = False
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the worker set and the count of those starting
+        self._start_lock = threading.Lock()
         self._all: set[_Worker] = set()
+        self._starting = 0  # workers being started in the background (replacing killed ones)
 
     def _start(self) -> None:
-        with self._lock:  # the first caller starts the workers; the others wait until they are ready
+        with self._start_lock:  # the first caller starts the workers; the others wait until they are ready
             if self._started:
                 return
             starting = [threading.Thread(target=self._add, daemon=True) for _ in range(self.limits.workers)]
@@ -109,13 +111,24 @@ class WorkerPool:
         except (RuntimeError, OSError):
             log.exception("cannot start a query worker")
             return
-        self._all.add(worker)
+        with self._lock:
+            self._all.add(worker)
         self._idle.put(worker)
 
     def _replace(self, worker: _Worker) -> None:
-        self._all.discard(worker)
-        threading.Thread(target=lambda: (worker.kill(), self._add()), daemon=True,
-                         name="infralyzer-query-worker-restart").start()
+        with self._lock:
+            self._all.discard(worker)
+            self._starting += 1
+
+        def restart() -> None:
+            try:
+                worker.kill()
+                self._add()
+            finally:
+                with self._lock:
+                    self._starting -= 1
+
+        threading.Thread(target=restart, daemon=True, name="infralyzer-query-worker-restart").start()
 
     def warm_up(self) -> None:
         """Start the workers now (the first query would otherwise wait for them)."""
@@ -124,7 +137,7 @@ class WorkerPool:
     def run(self, snapshot: str, sql: str, params: dict[str, Any], timeout: float) -> pa.Table:
         """Run `sql` on the snapshot file in a worker; ApiError on every failure."""
         self._start()
-        if not self._all:
+        if not self._all and not self._starting:
             raise ApiError(503, "query_unavailable", "No query worker could be started; try again.")
         deadline = time.monotonic() + timeout
         try:

@@ -14,6 +14,7 @@ the scoped SQL is transpiled to Athena like every other query (infralyzer.api.ba
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import hashlib
 import re
@@ -35,6 +36,7 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _MF_LOCK = threading.Lock()  # MetricFlow's id generator is process-global: one explain at a time
 
 
+PERIOD = r"^(\d{3}[1-9]|\d{2}[1-9]\d|\d[1-9]\d{2}|[1-9]\d{3})-(0[1-9]|1[0-2])$"  # a billing period (no year 0)
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=200)]
 OrderName = Annotated[str, StringConstraints(pattern=r"^-?[a-z][a-z0-9_]*$", max_length=201)]
 # a filter value is a quoted literal in MetricFlow's Jinja where filter: braces could start a template
@@ -57,9 +59,9 @@ class MetricQuery(BaseModel):
                                  description="Dimensions, e.g. metric_time__month, account__account_name, "
                                              "service__service_category.", examples=[["metric_time__month"]])
     filters: list[Filter] = Field(default_factory=list, max_length=20)
-    period_from: str | None = Field(None, alias="from", pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+    period_from: str | None = Field(None, alias="from", pattern=PERIOD,
                                     description="First billing period (YYYY-MM): metric_time from its first day.")
-    period_to: str | None = Field(None, alias="to", pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+    period_to: str | None = Field(None, alias="to", pattern=PERIOD,
                                   description="Last billing period (YYYY-MM): metric_time to its last day.")
     order_by: list[OrderName] = Field(default_factory=list, max_length=10,
                                       description="Metric or group-by names, `-` for descending (default: the "
@@ -167,10 +169,10 @@ class SemanticLayer:
                 start = dt.datetime.strptime(query.period_from + "-01", "%Y-%m-%d")
             if query.period_to:
                 first = dt.datetime.strptime(query.period_to + "-01", "%Y-%m-%d")
-                end = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-        except (ValueError, OverflowError) as exc:
-            raise ApiError(422, "invalid_parameter", "`from` and `to` are billing periods between 0001-01 and "
-                                                     "9999-11.", {"reason": str(exc)}) from exc
+                end = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+        except ValueError as exc:  # the pattern admits only real months: never expected
+            raise ApiError(422, "invalid_parameter", "`from` and `to` are billing periods (YYYY-MM).",
+                           {"reason": str(exc)}) from exc
         if start and end and start > end:
             raise ApiError(422, "invalid_parameter", "`from` is after `to`.")
         request = MetricFlowQueryRequest.create(

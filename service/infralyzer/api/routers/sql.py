@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from infralyzer.api.auth import require_analyst
 from infralyzer.api.common import FormatParam
-from infralyzer.api.deps import IsolatedContext, QueryContext, run_isolated
+from infralyzer.api.deps import Isolated, QueryContext
 from infralyzer.api.formats import TABULAR_RESPONSES, Format, negotiate, render
 from infralyzer.api.sql_guard import guard
 
@@ -39,7 +39,7 @@ EXAMPLES = {
 @router.post("/query", summary="Run one read-only SELECT over the published marts (analyst keys)",
              dependencies=[Depends(require_analyst)])
 async def sql_query(
-    ctx: IsolatedContext, request: Request,
+    query: Isolated, request: Request,
     body: Annotated[SqlQuery, Body(openapi_examples=EXAMPLES)],
     fmt: FormatParam = None,
 ) -> Response:
@@ -48,7 +48,7 @@ async def sql_query(
     account-scoped key's query sees only its accounts' rows. `truncated` says whether the row
     limit cut the result. The query runs in a worker process with a time limit (408), a memory
     limit (`query_too_large`) and a result size limit (`result_too_large`)."""
-    return await run_isolated(request, _answer, ctx, request, body, fmt)
+    return await query.run(_answer, request, body, fmt)
 
 
 def _answer(ctx: QueryContext, request: Request, body: SqlQuery, fmt: Format | None) -> Response:
