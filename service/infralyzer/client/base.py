@@ -17,6 +17,7 @@ from sqlglot.errors import ParseError, TokenError
 
 from infralyzer.api.common import Filters, Page, make_filters, split_values
 from infralyzer.api.errors import ApiError
+from infralyzer.api.routers.sql import SqlQuery
 from infralyzer.api.semantic_layer import MetricQuery
 
 Where = Mapping[str, Any] | Iterable[tuple[str, str, Any] | Mapping[str, Any]] | None
@@ -126,7 +127,13 @@ class Client(ABC):
     def sql(self, sql: str, *, limit: int | None = None) -> pl.DataFrame:
         """One read-only SELECT over `marts.<table>`, checked by the API's SQL guard (a row limit
         applies; `df.infralyzer.truncated` says whether it cut the answer)."""
-        return self._sql(sql, limit)
+        try:  # the API's request body, so an empty SQL or a bad limit is refused alike everywhere
+            body = SqlQuery.model_validate({"sql": sql, "limit": limit})
+        except ValidationError as exc:
+            raise ApiError(422, "invalid_parameter", "The request has invalid parameters.",
+                           [{"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]) \
+                from exc
+        return self._sql(body.sql, body.limit)
 
     def sql_file(self, path: str | Path, params: Mapping[str, Any] | None = None, *,
                  limit: int | None = None) -> pl.DataFrame:
