@@ -15,7 +15,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.ipc  # noqa: F401  (pa.ipc)
 
-from infralyzer.api.app import API_PREFIX
+from infralyzer.api import API_PREFIX
 from infralyzer.api.common import Filters, Page
 from infralyzer.api.errors import ApiError
 from infralyzer.api.semantic_layer import MetricQuery
