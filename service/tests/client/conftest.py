@@ -1,5 +1,6 @@
-"""Fixtures of the Python client tests: the session build's snapshots, the local client on them, and
-a real API server (uvicorn on loopback, a separate process) with the API tests' keys."""
+"""Fixtures of the Python client tests: the local client on the session build's snapshots (the root
+conftest's `publish_dir`), and a real API server (uvicorn on loopback, a separate process) with the
+API tests' keys."""
 
 from __future__ import annotations
 
@@ -22,17 +23,8 @@ from infralyzer.client.local import LocalClient
 
 
 @pytest.fixture(scope="session")
-def client_publish_dir(request: pytest.FixtureRequest) -> Path:
-    """The session build's publish folder, or INFRALYZER_TEST_PUBLISH_DIR (quick iterations)."""
-    override = os.environ.get("INFRALYZER_TEST_PUBLISH_DIR")
-    if override:
-        return Path(override)
-    return request.getfixturevalue("built").publish_dir
-
-
-@pytest.fixture(scope="session")
-def local(client_publish_dir: Path) -> LocalClient:
-    client = connect(client_publish_dir)
+def local(publish_dir: Path) -> LocalClient:
+    client = connect(publish_dir)
     assert isinstance(client, LocalClient)
     return client
 
@@ -44,11 +36,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def api_url(client_publish_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def api_url(publish_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`uvicorn` serving the snapshots with the API tests' keys, on a free loopback port."""
     port = _free_port()
     keys = [{"name": name, "key_sha256": hash_key(key_of(name)), **spec} for name, spec in KEYS.items()]
-    env = {**os.environ, "INFRALYZER_PUBLISH_DIR": str(client_publish_dir), "INFRALYZER_API_KEYS": json.dumps(keys)}
+    env = {**os.environ, "INFRALYZER_PUBLISH_DIR": str(publish_dir), "INFRALYZER_API_KEYS": json.dumps(keys)}
     env.pop("INFRALYZER_API_KEYS_FILE", None)
     log = tmp_path_factory.mktemp("api-server") / "uvicorn.log"
     with log.open("wb") as sink:

@@ -38,7 +38,7 @@ def test_local_sql_is_refused_as_the_api_refuses_it(local, api_json, hostile):
     assert not target.exists()
 
 
-def test_query_file_with_a_hostile_statement_is_refused_as_the_api_refuses_it(client_publish_dir, api_url, api_json,
+def test_query_file_with_a_hostile_statement_is_refused_as_the_api_refuses_it(publish_dir, api_url, api_json,
                                                                                hostile):
     queries, target, folder = hostile
     runner = CliRunner()
@@ -46,17 +46,17 @@ def test_query_file_with_a_hostile_statement_is_refused_as_the_api_refuses_it(cl
         path = folder / f"report_{number}.sql"
         path.write_text(sql)
         expected = api_json("POST", "/sql/query", json={"sql": sql}).json()
-        for where in (["--publish-dir", str(client_publish_dir)], ["--url", api_url, "--key", "test-key-analyst-0123456789"]):
+        for where in (["--publish-dir", str(publish_dir)], ["--url", api_url, "--key", "test-key-analyst-0123456789"]):
             result = runner.invoke(main, ["query", "-f", str(path), *where])
             assert result.exit_code == 1, (sql[:80], result.output[-500:])
             assert f"Error: {expected['error']}: {expected['message']}" in result.output, (sql[:80], result.output[-500:])
     assert not target.exists()
 
 
-def test_full_access_is_unguarded_and_read_only(client_publish_dir, local, tmp_path):
+def test_full_access_is_unguarded_and_read_only(publish_dir, local, tmp_path):
     with pytest.raises(ApiError):
         local.sql("select count(*) from duckdb_tables()")
-    full = connect(client_publish_dir, full_access=True)
+    full = connect(publish_dir, full_access=True)
     assert full.sql("select count(*) as n from duckdb_tables() where schema_name = 'marts'")["n"].item() >= 20
     own = tmp_path / "budget.csv"
     own.write_text("service,budget\nAmazonEC2,100\n")
@@ -79,11 +79,11 @@ def test_sql_file_parameters():
     assert missing.value.details == {"missing": ["accounts", "name"]}
 
 
-def test_query_and_metrics_commands(client_publish_dir, local, tmp_path):
+def test_query_and_metrics_commands(publish_dir, local, tmp_path):
     runner = CliRunner()
     sql = "select billing_period, service, sum(amortized_cost) as cost from marts.fct_spend_monthly group by all " \
           "order by all"
-    shown = runner.invoke(main, ["query", sql, "--publish-dir", str(client_publish_dir)])
+    shown = runner.invoke(main, ["query", sql, "--publish-dir", str(publish_dir)])
     assert shown.exit_code == 0, shown.output
     assert "billing_period" in shown.output and "decimal[38,8]" in shown.output and "AmazonEC2" in shown.output
     assert "newest billing period" in shown.output  # the freshness note (stderr)
@@ -92,22 +92,22 @@ def test_query_and_metrics_commands(client_publish_dir, local, tmp_path):
     for fmt, read in (("csv", lambda path: pl.read_csv(path, infer_schema=False)), ("json", pl.read_json),
                       ("parquet", pl.read_parquet)):
         out = tmp_path / f"answer.{fmt}"
-        result = runner.invoke(main, ["query", sql, "--publish-dir", str(client_publish_dir), "-o", str(out)])
+        result = runner.invoke(main, ["query", sql, "--publish-dir", str(publish_dir), "-o", str(out)])
         assert result.exit_code == 0, result.output
         written = read(out)
         if fmt == "parquet":
             assert_frame_equal(written, expected)
         else:  # text formats: decimals are exact strings
             assert written["cost"].cast(pl.String).to_list() == expected["cost"].cast(pl.String).to_list()
-    as_json = runner.invoke(main, ["query", sql, "--publish-dir", str(client_publish_dir), "--format", "json"])
+    as_json = runner.invoke(main, ["query", sql, "--publish-dir", str(publish_dir), "--format", "json"])
     assert json.loads(as_json.stdout)[0]["cost"] == str(expected["cost"][0])
 
     out = tmp_path / "metric.parquet"
     result = runner.invoke(main, ["metrics", "effective_cost", "--by", "service", "--from", "2026-08",
                                   "--where", "service__service_category=Compute,Storage",
-                                  "--publish-dir", str(client_publish_dir), "-o", str(out)])
+                                  "--publish-dir", str(publish_dir), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert_frame_equal(pl.read_parquet(out), local.metric("effective_cost", "service", from_="2026-08",
                                                           where={"service__service_category": ["Compute", "Storage"]}))
-    refused = runner.invoke(main, ["metrics", "no_such_metric", "--publish-dir", str(client_publish_dir)])
+    refused = runner.invoke(main, ["metrics", "no_such_metric", "--publish-dir", str(publish_dir)])
     assert refused.exit_code == 1 and "unknown_metric" in refused.output

@@ -28,8 +28,8 @@ def _text(cell) -> str:
 
 
 @pytest.mark.parametrize("where", ["local", "remote"])
-def test_the_example_notebook_answers_its_five_questions(where, client_publish_dir, api_url, monkeypatch):
-    monkeypatch.setenv("INFRALYZER_PUBLISH_DIR", str(client_publish_dir))
+def test_the_example_notebook_answers_its_five_questions(where, publish_dir, api_url, monkeypatch):
+    monkeypatch.setenv("INFRALYZER_PUBLISH_DIR", str(publish_dir))
     if where == "remote":
         monkeypatch.setenv("INFRALYZER_URL", api_url)
         monkeypatch.setenv("INFRALYZER_API_KEY", key_of("analyst"))
