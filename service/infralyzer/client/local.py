@@ -27,6 +27,7 @@ from infralyzer.api.backends import Backend, make_backend
 from infralyzer.api.common import Filters, Page, mart_query, run_page
 from infralyzer.api.deps import QueryContext
 from infralyzer.api.errors import ApiError
+from infralyzer.api.formats import freshness
 from infralyzer.api.routers.metrics import run_metric_query
 from infralyzer.api.routers.sql import run_analyst_sql
 from infralyzer.api.routers.tables import table_catalog
@@ -39,8 +40,8 @@ LOCAL_USER = Principal(name="local", role="analyst", accounts=None)
 
 
 def _freshness(ctx: QueryContext) -> Freshness:
-    info = ctx.info
-    return Freshness(info.path.name, info.built_at, info.newest_billing_period)
+    """As the API states it (formats.freshness), so a local and a remote answer carry the same one."""
+    return Freshness.from_api(**freshness(ctx.info))
 
 
 class LocalClient(Client):
