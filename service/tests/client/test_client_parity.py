@@ -4,16 +4,23 @@ scoped through the remote client."""
 
 from __future__ import annotations
 
+import shutil
+import time
 from pathlib import Path
 
+import httpx2 as httpx
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from api.api_support import SCOPED_ACCOUNTS
+from api.api_support import SCOPED_ACCOUNTS, key_of
 from infralyzer.api.errors import ApiError
 from infralyzer.api.formats import _jsonable
 from infralyzer.client import Freshness
+from infralyzer.client.remote import RemoteClient
+from infralyzer.publish import latest_snapshot
+
+from client_support import serving
 
 SQL_FILE = """
 -- spend of some accounts in one billing period, by service
@@ -138,3 +145,28 @@ def test_errors_are_the_apis(local, remote_as):
         with pytest.raises(ApiError) as theirs:
             call(remote_as("analyst"))
         assert (ours.value.status_code, ours.value.error) == (theirs.value.status_code, theirs.value.error)
+
+
+def test_a_whole_mart_is_read_from_one_snapshot(publish_dir, local, tmp_path):
+    """The server switches to a newer snapshot between two pages: the read starts over on it."""
+    served = tmp_path / "publish"
+    served.mkdir()
+    original = latest_snapshot(publish_dir).path
+    shutil.copy(original, served / original.name)
+    newer = served / "snapshot-99991231T000000-newer.duckdb"  # the same marts, published later
+
+    def publish_after_the_first_page(response: httpx.Response) -> None:
+        if "/tables/" in str(response.request.url) and not newer.exists():
+            shutil.copy(original, newer)
+            time.sleep(1.5)  # the server looks for a newer snapshot at most every second
+
+    with serving(served, tmp_path) as url:
+        pages = []
+        http = httpx.Client(timeout=120, event_hooks={"response": [publish_after_the_first_page,
+                                                                   lambda r: pages.append(r.headers.get(
+                                                                       "X-Infralyzer-Snapshot"))]})
+        with RemoteClient(url, key_of("analyst"), http=http, page_size=500) as remote:
+            rows = remote.mart("fct_spend_monthly")
+    assert pages[0] == original.name and pages[-1] == newer.name and len(pages) > 2
+    assert rows.infralyzer.freshness.snapshot == newer.name
+    assert_frame_equal(rows, local.mart("fct_spend_monthly"))
