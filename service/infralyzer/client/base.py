@@ -66,6 +66,8 @@ def bind_parameters(sql: str, params: Mapping[str, Any] | None) -> str:
     except (ParseError, TokenError) as exc:
         raise ApiError(400, "sql_parse_error", "The SQL does not parse.", {"reason": str(exc).splitlines()[0][:300]}) \
             from exc
+    except RecursionError as exc:  # as the guard says it
+        raise ApiError(400, "sql_too_complex", "The SQL is too deeply nested.") from exc
     missing: set[str] = set()
     for tree in statements:
         if tree is None:

@@ -50,6 +50,15 @@ def test_query_file_with_a_hostile_statement_is_refused_as_the_api_refuses_it(pu
             result = runner.invoke(main, ["query", "-f", str(path), *where])
             assert result.exit_code == 1, (sql[:80], result.output[-500:])
             assert f"Error: {expected['error']}: {expected['message']}" in result.output, (sql[:80], result.output[-500:])
+    # parameters are bound before the guard sees the file: still refused, as the API refuses the bound SQL
+    for sql in ("select * from read_text($path)", "copy (select $path) to '" + str(target) + "'",
+                "select * from marts.dim_regions where region = $path; select 1"):
+        path = folder / "with_parameters.sql"
+        path.write_text(sql)
+        expected = api_json("POST", "/sql/query", json={"sql": bind_parameters(sql, {"path": str(target)})}).json()
+        result = runner.invoke(main, ["query", "-f", str(path), "-p", f"path={target}",
+                                      "--publish-dir", str(publish_dir)])
+        assert result.exit_code == 1 and f"Error: {expected['error']}: {expected['message']}" in result.output
     assert not target.exists()
 
 
