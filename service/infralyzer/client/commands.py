@@ -119,7 +119,8 @@ def query(sql, sql_file, params, limit, full_access, url, key, publish_dir, fmt,
 
 
 @click.command()
-@click.argument("metric_names", nargs=-1, required=True, metavar="METRIC...")
+@click.argument("metric_names", nargs=-1, metavar="METRIC...")
+@click.option("--list", "list_metrics", is_flag=True, help="List the metrics (name, type, description) instead.")
 @click.option("--by", "group_by", multiple=True,
               help="Group by a dimension or entity (service, metric_time__month, account__account_name); repeatable.")
 @click.option("--from", "period_from", metavar="YYYY-MM", help="First billing period.")
@@ -129,12 +130,25 @@ def query(sql, sql_file, params, limit, full_access, url, key, publish_dir, fmt,
 @click.option("--order-by", multiple=True, help="Metric or group-by, `-` for descending; repeatable.")
 @click.option("--limit", type=int)
 @_connection_options
-def metrics(metric_names, group_by, period_from, period_to, where, order_by, limit, url, key, publish_dir, fmt,
-            output) -> None:
+def metrics(metric_names, list_metrics, group_by, period_from, period_to, where, order_by, limit, url, key,
+            publish_dir, fmt, output) -> None:
     """Metrics of the semantic layer (MetricFlow): `infralyzer metrics effective_cost --by service
-    --from 2026-01`. The metrics and their dimensions: `connect().metrics()` or GET /metrics."""
+    --from 2026-01`; `infralyzer metrics --list` names them (their dimensions: `connect().metrics()`)."""
+    if bool(metric_names) == list_metrics:
+        raise click.UsageError("Name one or more metrics, or --list them.")
     client = _connect(url, key, publish_dir)
     with client:
-        df = _run(lambda: client.metric(list(metric_names), list(group_by), _pairs(where, "--where"),
-                                        from_=period_from, to=period_to, order_by=list(order_by), limit=limit))
+        if list_metrics:
+            listed = _run(client.metrics)
+            df = _keep_answer(listed.select("name", "type", "description"), listed)
+        else:
+            df = _run(lambda: client.metric(list(metric_names), list(group_by), _pairs(where, "--where"),
+                                            from_=period_from, to=period_to, order_by=list(order_by), limit=limit))
     _write(df, fmt, output)
+
+
+def _keep_answer(derived, original):
+    """`derived` with the answer (freshness) of the frame it was selected from."""
+    from infralyzer.client.answers import frame
+
+    return frame(derived, original.infralyzer.answer)

@@ -118,5 +118,8 @@ def test_query_and_metrics_commands(publish_dir, local, tmp_path):
     assert result.exit_code == 0, result.output
     assert_frame_equal(pl.read_parquet(out), local.metric("effective_cost", "service", from_="2026-08",
                                                           where={"service__service_category": ["Compute", "Storage"]}))
+    listed = runner.invoke(main, ["metrics", "--list", "--publish-dir", str(publish_dir), "--format", "csv"])
+    assert listed.exit_code == 0 and pl.read_csv(listed.stdout.encode())["name"].to_list() == \
+        local.metrics()["name"].to_list()
     refused = runner.invoke(main, ["metrics", "no_such_metric", "--publish-dir", str(publish_dir)])
     assert refused.exit_code == 1 and "unknown_metric" in refused.output
