@@ -63,6 +63,7 @@ def built(sample_exports: Path, tmp_path_factory: pytest.TempPathFactory) -> Set
 class TrinoBuild:
     server: TrinoServer
     target_path: Path  # dbt's artefacts of the Trino build (manifest.json: the marts' declared scopes)
+    dbt_env: dict[str, str]  # what the `trino` target of profiles.yml needs
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +75,7 @@ def trino_built(trino_server, sample_exports, built, tmp_path_factory) -> TrinoB
     env = {"INFRALYZER_TRINO_PORT": str(trino_server.port), "INFRALYZER_TRINO_SCHEMA": "infralyzer",
            "INFRALYZER_THREADS": TRINO_DBT_THREADS}
     target_path = tmp_path_factory.mktemp("target_trino")
-    common = ("--target-path", str(target_path), "--no-partial-parse")
+    common = ("--target-path", str(target_path))  # a fresh folder: parsed once, by the seed
     run_dbt(built, "seed", *common, target="trino", extra_env=env)
     run_dbt(built, "run", *common, target="trino", extra_env=env)
-    return TrinoBuild(trino_server, target_path)
+    return TrinoBuild(trino_server, target_path, env)

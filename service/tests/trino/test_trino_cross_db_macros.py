@@ -72,6 +72,7 @@ EXPECTED = {
 
 
 def _compile(settings, sql: str, target: str, extra_env: dict[str, str], target_path) -> str:
+    """The SQL dbt compiles for `target`, in the target path of that engine's build (its parse is reused)."""
     result = run_dbt(settings, "--quiet", "compile", "--no-populate-cache", "--target-path", str(target_path),
                      "--inline", sql, target=target, extra_env=extra_env, capture=True)
     return result.stdout
@@ -84,13 +85,12 @@ def _answer(cursor, sql: str) -> dict:
     return dict(zip(names, row, strict=True))
 
 
-def test_cross_db_macros_answer_alike_on_duckdb(built, tmp_path):
-    sql = _compile(built, PROBE_DUCKDB, "duckdb", {}, tmp_path / "target")
+def test_cross_db_macros_answer_alike_on_duckdb(built):
+    sql = _compile(built, PROBE_DUCKDB, "duckdb", {}, built.project_dir / "target")
     with duckdb.connect() as con:
         assert _answer(con.cursor(), sql) == EXPECTED
 
 
-def test_cross_db_macros_answer_alike_on_trino(trino_server, built, tmp_path):
-    env = {"INFRALYZER_TRINO_PORT": str(trino_server.port), "INFRALYZER_TRINO_SCHEMA": "infralyzer"}
-    sql = _compile(built, PROBE, "trino", env, tmp_path / "target")
-    assert _answer(trino_server.connect().cursor(), sql) == EXPECTED
+def test_cross_db_macros_answer_alike_on_trino(trino_built, built):
+    sql = _compile(built, PROBE, "trino", trino_built.dbt_env, trino_built.target_path)
+    assert _answer(trino_built.server.connect().cursor(), sql) == EXPECTED

@@ -30,7 +30,7 @@ def test_redelivered_period_replaces_its_partition_only(trino_server, sample_exp
     settings = Settings(exports_dir=exports, build_db=tmp_path / "unused.duckdb", publish_dir=tmp_path / "publish")
     env = {"INFRALYZER_TRINO_PORT": str(trino_server.port), "INFRALYZER_SCHEMA_PREFIX": "redelivery_",
            "INFRALYZER_ATHENA_EXPORTS_SCHEMA": "redelivery_exports"}
-    common = ("--target-path", str(tmp_path / "target"), "--no-partial-parse", "--select", "+fct_spend_daily")
+    common = ("--target-path", str(tmp_path / "target"), "--select", "+fct_spend_daily")  # one parse, reused
     cursor = trino_server.connect().cursor()
 
     def build(*extra: str) -> list:
