@@ -29,8 +29,8 @@ from infralyzer.api.backends.athena_sql import to_arrow
 from infralyzer.checks.athena_portability import check_sql
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
-from api_support import API, close, headers, make_settings  # noqa: E402
-from test_api_athena_backend import CROSS_CHECKS  # noqa: E402
+from api_support import API, headers, make_settings  # noqa: E402
+from test_api_athena_backend import CROSS_CHECKS, _call, _same  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 
@@ -107,22 +107,6 @@ def _endpoints(client: TestClient) -> list[tuple[str, str, dict, dict]]:
             values = schema.get("enum") or spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]["enum"]
             checks += [("GET", route.replace(f"{{{name}}}", value), {}, VIEWER) for value in values]
     return checks + CROSS_CHECKS
-
-
-def _call(client: TestClient, method: str, path: str, args: dict, key: dict):
-    if method == "GET":
-        return client.get(f"{API}{path}", params=args, headers=key)
-    return client.post(f"{API}{path}", json=args, headers=key)
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, float) or isinstance(b, float):
-        return close(a, b)
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    return a == b
 
 
 def _first_difference(a: Any, b: Any, where: str = "") -> str | None:
