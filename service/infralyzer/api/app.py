@@ -12,7 +12,7 @@ from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from infralyzer import __version__
-from infralyzer.api import errors
+from infralyzer.api import API_PREFIX, errors
 from infralyzer.api.auth import KeyStore, get_principal, load_keys
 from infralyzer.api.backends import Backend, make_backend
 from infralyzer.api.caching.responses import ResponseCache
@@ -20,8 +20,6 @@ from infralyzer.api.routers import allocation, discounts, health, kpi, metrics, 
 from infralyzer.api.semantic_layer import SemanticLayers
 from infralyzer.publish import SnapshotReader
 from infralyzer.settings import Settings, get_settings
-
-API_PREFIX = "/api/v1/finops"
 
 log = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Annotated, Any
 
+import pyarrow as pa
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from sqlglot import exp
@@ -67,6 +68,15 @@ async def filters(
     region: Annotated[list[str] | None, Query(description="Region codes; repeat or comma-separate.",
                                               max_length=500)] = None,
 ) -> Filters:
+    return make_filters(period_from, period_to, account, service, region)
+
+
+def make_filters(period_from: str | None, period_to: str | None, account: list[str] | None,
+                 service: list[str] | None, region: list[str] | None) -> Filters:
+    """The common filters, checked (the endpoints' and the Python client's)."""
+    for name, period in (("from", period_from), ("to", period_to)):
+        if period is not None and not re.match(_PERIOD, period):
+            raise ApiError(422, "invalid_parameter", f"`{name}` is a billing period, YYYY-MM.", {name: period})
     accounts = split_values(account)
     bad = [a for a in accounts if not _ACCOUNT.match(a)]
     if bad:
@@ -81,7 +91,7 @@ CommonFilters = Annotated[Filters, Depends(filters)]
 
 @dataclass
 class Page:
-    limit: int
+    limit: int | None  # None: every row (the Python client's whole mart; the endpoints always page)
     offset: int
     sort: list[str]
 
@@ -167,24 +177,39 @@ def order_and_page(query: exp.Select, p: Page, allowed: list[str], default: list
         order.append(exp.Ordered(this=exp.column(name), desc=desc, nulls_first=False))
     seen = {k.lstrip("-+") for k in keys}
     order += [exp.Ordered(this=exp.column(c), nulls_first=True) for c in allowed if c not in seen]
-    return query.order_by(*order).limit(p.limit + 1).offset(p.offset)
+    query = query.order_by(*order)
+    return query.offset(p.offset) if p.limit is None else query.limit(p.limit + 1).offset(p.offset)
+
+
+def run_page(ctx: QueryContext, query: exp.Select, params: dict[str, Any],
+             p: Page | None = None) -> tuple[pa.Table, float, dict[str, Any]]:
+    """Run the query: (rows, elapsed ms, and with a page whether there is more)."""
+    table, elapsed = ctx.run(query, params)
+    extra: dict[str, Any] = {}
+    if p is not None:
+        has_more = p.limit is not None and table.num_rows > p.limit
+        table = table.slice(0, p.limit)
+        extra = {"limit": p.limit, "offset": p.offset, "has_more": has_more}
+    return table, elapsed, extra
 
 
 def respond(ctx: QueryContext, request: Request, fmt: Format | None, query: exp.Select, params: dict[str, Any],
             p: Page | None = None) -> Response:
     """Run the query and answer in the negotiated format; with a page, say whether there is more."""
-    table, elapsed = ctx.run(query, params)
-    extra: dict[str, Any] = {}
-    if p is not None:
-        has_more = table.num_rows > p.limit
-        table = table.slice(0, p.limit)
-        extra = {"limit": p.limit, "offset": p.offset, "has_more": has_more}
+    table, elapsed, extra = run_page(ctx, query, params, p)
     return render(table, negotiate(request, fmt), ctx.info, elapsed, extra, cached=ctx.cache_hit)
 
 
 def mart_rows(ctx: QueryContext, request: Request, fmt: Format | None, table: str, f: Filters, p: Page,
               default_sort: list[str] | None = None, extra_in: dict[str, list[Any]] | None = None) -> Response:
     """Rows of one mart, filtered, sorted and paged: the shape of most endpoints."""
+    query, params = mart_query(ctx, table, f, p, default_sort, extra_in)
+    return respond(ctx, request, fmt, query, params, p)
+
+
+def mart_query(ctx: QueryContext, table: str, f: Filters, p: Page, default_sort: list[str] | None = None,
+               extra_in: dict[str, list[Any]] | None = None) -> tuple[exp.Select, dict[str, Any]]:
+    """The query of `mart_rows` and its bound values (the Python client runs it too)."""
     ctx.catalog.require(table, ctx.principal)
     columns = ctx.catalog.columns[table]
     b = Builder(table).apply(f, ctx.catalog)
@@ -192,4 +217,4 @@ def mart_rows(ctx: QueryContext, request: Request, fmt: Format | None, table: st
         b.where_in(column, values)
     query = b.select(*[exp.column(c) for c in columns])
     query = order_and_page(query, p, list(columns), [c for c in (default_sort or []) if c.lstrip("-") in columns])
-    return respond(ctx, request, fmt, query, b.params, p)
+    return query, b.params

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import pyarrow as pa
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
@@ -12,7 +13,7 @@ from infralyzer.api.common import FormatParam, split_values
 from infralyzer.api.deps import Context, QueryContext
 from infralyzer.api.errors import ApiError
 from infralyzer.api.formats import TABULAR_RESPONSES, freshness, negotiate, render
-from infralyzer.api.semantic_layer import MAX_METRICS, MetricQuery, parse_generated
+from infralyzer.api.semantic_layer import MAX_METRICS, MetricQuery, SemanticLayer, parse_generated
 from infralyzer.api.scope import resolve_tables
 
 router = APIRouter(prefix="/metrics", tags=["metrics"])
@@ -37,7 +38,16 @@ def list_metrics(ctx: Context, request: Request) -> MetricsList:
 
 
 def _answer(ctx: QueryContext, request: Request, query: MetricQuery, fmt, include_sql: bool) -> Response:
-    layer = _layer(ctx, request)
+    table, elapsed, sql = run_metric_query(ctx, _layer(ctx, request), query)
+    extra: dict[str, Any] = {"metrics": query.metrics, "group_by": query.group_by}
+    if include_sql:
+        extra["sql"] = sql
+    return render(table, negotiate(request, fmt), ctx.info, elapsed, extra, cached=ctx.cache_hit)
+
+
+def run_metric_query(ctx: QueryContext, layer: SemanticLayer, query: MetricQuery) -> tuple[pa.Table, float, str]:
+    """Run a metric query on the context's marts: (rows, elapsed ms, MetricFlow's SQL); the
+    Python client's `metric()` too."""
     sql = layer.sql(query)
     # MetricFlow's SQL, its tables checked and scoped to the key's accounts (cached: parsing and
     # rewriting a large query costs more than running it on the marts)
@@ -48,10 +58,7 @@ def _answer(ctx: QueryContext, request: Request, query: MetricQuery, fmt, includ
         final = tree.sql(dialect="duckdb")
         layer.remember_scoped_sql(key, final)
     table, elapsed = ctx.run_sql(final)
-    extra: dict[str, Any] = {"metrics": query.metrics, "group_by": query.group_by}
-    if include_sql:
-        extra["sql"] = sql
-    return render(table, negotiate(request, fmt), ctx.info, elapsed, extra, cached=ctx.cache_hit)
+    return table, elapsed, sql
 
 
 EXAMPLES = {

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
+import pyarrow as pa
 from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from infralyzer.api.auth import require_analyst
 from infralyzer.api.common import FormatParam
-from infralyzer.api.deps import Context
+from infralyzer.api.deps import Context, QueryContext
 from infralyzer.api.formats import TABULAR_RESPONSES, negotiate, render
 from infralyzer.api.sql_guard import guard
 
@@ -49,10 +50,16 @@ def sql_query(
     single SELECT over marts using allowed functions; see infralyzer/api/sql_guard.py. An
     account-scoped key's query sees only its accounts' rows. `truncated` says whether the row
     limit cut the result."""
-    row_limit = min(body.limit or ctx.settings.sql_row_limit, ctx.settings.sql_row_limit)
-    guarded = guard(body.sql, ctx.cursor, ctx.catalog, ctx.principal, row_limit=row_limit,
+    table, elapsed, extra = run_analyst_sql(ctx, body.sql, body.limit)
+    return render(table, negotiate(request, fmt), ctx.info, elapsed, extra, cached=ctx.cache_hit)
+
+
+def run_analyst_sql(ctx: QueryContext, sql: str, limit: int | None) -> tuple[pa.Table, float, dict[str, Any]]:
+    """Guard and run analyst SQL: (rows, elapsed ms, {truncated, row_limit}); the Python client's
+    guarded `sql()` too."""
+    row_limit = min(limit or ctx.settings.sql_row_limit, ctx.settings.sql_row_limit)
+    guarded = guard(sql, ctx.cursor, ctx.catalog, ctx.principal, row_limit=row_limit,
                     max_length=ctx.settings.sql_max_length)
     table, elapsed = ctx.run_sql(guarded.sql)
     truncated = table.num_rows > row_limit
-    return render(table.slice(0, row_limit), negotiate(request, fmt), ctx.info, elapsed,
-                  {"truncated": truncated, "row_limit": row_limit}, cached=ctx.cache_hit)
+    return table.slice(0, row_limit), elapsed, {"truncated": truncated, "row_limit": row_limit}
