@@ -41,11 +41,12 @@ expected_months as (
     from budgets
     inner join spend
         on
-            spend.billing_period between budgets.start_period and coalesce(budgets.end_period, '9999-12')
+            budgets.start_period <= spend.billing_period
+            and coalesce(budgets.end_period, '9999-12') >= spend.billing_period
             and (
                 budgets.budget_scope = 'total'
-                or (budgets.budget_scope = 'account' and spend.usage_account_id = budgets.scope_key)
-                or (budgets.budget_scope = 'service' and spend.service = budgets.scope_key)
+                or (budgets.budget_scope = 'account' and budgets.scope_key = spend.usage_account_id)
+                or (budgets.budget_scope = 'service' and budgets.scope_key = spend.service)
             )
     group by budgets.budget_id, budgets.time_unit, spend.billing_period
 
@@ -64,9 +65,10 @@ expected_months as (
     from budgets
     inner join showback
         on
-            showback.billing_period between budgets.start_period and coalesce(budgets.end_period, '9999-12')
+            budgets.start_period <= showback.billing_period
+            and coalesce(budgets.end_period, '9999-12') >= showback.billing_period
             and budgets.budget_scope = 'team'
-            and showback.dimension_value = budgets.scope_key
+            and budgets.scope_key = showback.dimension_value
     group by budgets.budget_id, budgets.time_unit, showback.billing_period
 
 ),

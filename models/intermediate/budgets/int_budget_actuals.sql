@@ -60,8 +60,8 @@ budget_periods as (
     from budgets
     inner join periods
         on
-            periods.billing_period >= budgets.start_period
-            and periods.billing_period <= coalesce(budgets.end_period, '9999-12')
+            budgets.start_period <= periods.billing_period
+            and coalesce(budgets.end_period, '9999-12') >= periods.billing_period
 
 ),
 

@@ -52,6 +52,15 @@ known_days as (
 
 ),
 
+forecast_calendar as (
+
+    {{ date_series(
+        dbt.dateadd('day', 1, '(select max(as_of_date) from forecasts)'),
+        dbt.dateadd('day', -1, dbt.dateadd('month', 4, dbt.date_trunc('month', '(select max(as_of_date) from forecasts)'))),
+    ) }}
+
+),
+
 forecast_days as (
 
     select
@@ -59,7 +68,8 @@ forecast_days as (
         calendar.date_day as spend_date,
         cast(forecasts.forecast_daily_rate as double)
         + case
-            when calendar.date_day = {{ dbt.dateadd('day', 1, 'forecasts.as_of_date') }}
+            when
+                calendar.date_day = {{ dbt.dateadd('day', 1, 'forecasts.as_of_date') }}
                 or (forecasts.horizon_months > 0 and calendar.date_day = cast(concat(forecasts.billing_period, '-01') as date))
                 then cast(forecasts.period_cost_estimate as double)
             else 0
@@ -69,14 +79,29 @@ forecast_days as (
         on
             scoped_budgets.forecast_scope = forecasts.forecast_scope
             and scoped_budgets.scope_key = forecasts.scope_key
-    inner join (
-        {{ date_series(
-            dbt.dateadd('day', 1, '(select max(as_of_date) from forecasts)'),
-            dbt.dateadd('day', -1, dbt.dateadd('month', 4, dbt.date_trunc('month', '(select max(as_of_date) from forecasts)'))),
-        ) }}
-    ) as calendar
-        on substr(cast(calendar.date_day as varchar), 1, 7) = forecasts.billing_period
+    inner join forecast_calendar as calendar
+        on forecasts.billing_period = substr(cast(calendar.date_day as varchar), 1, 7)
     where forecasts.remaining_days > 0
+
+),
+
+spend_path as (
+
+    select
+        budget_id,
+        spend_date,
+        false as is_forecast,
+        spend
+    from known_days
+
+    union all
+
+    select
+        budget_id,
+        spend_date,
+        true as is_forecast,
+        spend
+    from forecast_days
 
 ),
 
@@ -88,11 +113,7 @@ final as (
         substr(cast(path.spend_date as varchar), 1, 7) as billing_period,
         path.is_forecast,
         path.spend
-    from (
-        select budget_id, spend_date, false as is_forecast, spend from known_days
-        union all
-        select budget_id, spend_date, true as is_forecast, spend from forecast_days
-    ) as path
+    from spend_path as path
     inner join scoped_budgets
         on path.budget_id = scoped_budgets.budget_id
     where

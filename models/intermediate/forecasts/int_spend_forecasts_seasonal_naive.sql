@@ -23,7 +23,7 @@ origin as (
 
 ),
 
-series as (
+daily_with_origin as (
 
     select
         daily.forecast_scope,
@@ -31,13 +31,25 @@ series as (
         daily.usage_date,
         cast(daily.daily_cost as double) as daily_cost,
         cast(daily.period_cost as double) as period_cost,
-        substr(cast(daily.usage_date as varchar), 1, 7) as billing_period,
-        {{ dbt.datediff('daily.usage_date', 'origin.as_of_date', 'day') }} as days_before_origin,
-        cast(daily.daily_cost as double) - lag(cast(daily.daily_cost as double), 7) over (
-            partition by daily.forecast_scope, daily.scope_key order by daily.usage_date
-        ) as weekly_difference
+        origin.as_of_date
     from daily
     cross join origin
+
+),
+
+series as (
+
+    select
+        forecast_scope,
+        scope_key,
+        usage_date,
+        daily_cost,
+        period_cost,
+        substr(cast(usage_date as varchar), 1, 7) as billing_period,
+        {{ dbt.datediff('usage_date', 'as_of_date', 'day') }} as days_before_origin,
+        daily_cost - lag(daily_cost, 7) over (partition by forecast_scope, scope_key order by usage_date)
+            as weekly_difference
+    from daily_with_origin
 
 ),
 

@@ -31,6 +31,14 @@ forecasts as (
 
 ),
 
+months as (
+
+    select billing_period from actuals
+    union
+    select billing_period from forecasts
+
+),
+
 budget_months as (
 
     -- every month of a budget that has an actual or a forecast
@@ -40,14 +48,10 @@ budget_months as (
         case when budgets.time_unit = 'annual' then substr(months.billing_period, 1, 4) else months.billing_period end
             as budget_period
     from budgets
-    inner join (
-        select distinct billing_period from actuals
-        union
-        select distinct billing_period from forecasts
-    ) as months
+    inner join months
         on
-            months.billing_period >= budgets.start_period
-            and months.billing_period <= coalesce(budgets.end_period, '9999-12')
+            budgets.start_period <= months.billing_period
+            and coalesce(budgets.end_period, '9999-12') >= months.billing_period
 
 ),
 
@@ -99,30 +103,44 @@ period_values as (
 
 ),
 
+path_by_period as (
+
+    select
+        daily_path.budget_id,
+        case when budgets.time_unit = 'annual' then substr(daily_path.billing_period, 1, 4) else daily_path.billing_period end
+            as budget_period,
+        daily_path.spend_date,
+        daily_path.spend,
+        cast(budgets.amount as double) as amount
+    from daily_path
+    inner join budgets
+        on daily_path.budget_id = budgets.budget_id
+
+),
+
+cumulative as (
+
+    select
+        budget_id,
+        budget_period,
+        spend_date,
+        amount,
+        sum(spend) over (
+            partition by budget_id, budget_period
+            order by spend_date
+            rows between unbounded preceding and current row
+        ) as cumulative_spend
+    from path_by_period
+
+),
+
 run_out as (
 
     select
         budget_id,
         budget_period,
         min(case when cumulative_spend >= amount then spend_date end) as run_out_date
-    from (
-        select
-            daily_path.budget_id,
-            case when budgets.time_unit = 'annual' then substr(daily_path.billing_period, 1, 4) else daily_path.billing_period end
-                as budget_period,
-            daily_path.spend_date,
-            daily_path.is_forecast,
-            cast(budgets.amount as double) as amount,
-            sum(daily_path.spend) over (
-                partition by daily_path.budget_id,
-                case when budgets.time_unit = 'annual' then substr(daily_path.billing_period, 1, 4) else daily_path.billing_period end
-                order by daily_path.spend_date
-                rows between unbounded preceding and current row
-            ) as cumulative_spend
-        from daily_path
-        inner join budgets
-            on daily_path.budget_id = budgets.budget_id
-    ) as cumulative
+    from cumulative
     group by budget_id, budget_period
 
 ),

@@ -174,6 +174,12 @@ def respond(ctx: QueryContext, request: Request, fmt: Format | None, query: exp.
             p: Page | None = None) -> Response:
     """Run the query and answer in the negotiated format; with a page, say whether there is more."""
     table, elapsed = ctx.run(query, params)
+    return respond_table(ctx, request, fmt, table, elapsed, p)
+
+
+def respond_table(ctx: QueryContext, request: Request, fmt: Format | None, table: Any, elapsed: float,
+                  p: Page | None = None) -> Response:
+    """Answer rows already run (a page holds one row more than it shows: whether there is more)."""
     extra: dict[str, Any] = {}
     if p is not None:
         has_more = table.num_rows > p.limit
