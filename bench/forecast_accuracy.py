@@ -3,7 +3,7 @@
     .venv/bin/python bench/forecast_accuracy.py --seed 42 --months 20
 
 Generates --months billing periods of CUR 2.0 (seed --seed; ending with --end-period), builds the
-backtest with dbt (`dbt build -s +fct_forecast_accuracy`: the daily series, the forecasts made on
+backtest with dbt (`dbt run -s +fct_forecast_accuracy`: the daily series, the forecasts made on
 day 1, 8, 15 and 22 of every complete month after the first from the days before, and their
 summary) and prints fct_forecast_accuracy: MAPE, bias and 80/95 % interval coverage of month-end
 and next-month totals, next to the seasonal-naive baseline, with the issue's targets:
@@ -33,7 +33,7 @@ from infralyzer.exports.generate import generate
 from infralyzer.settings import Settings
 
 POOLED_SQL = """
-select target, count(*) as forecasts,
+select target, count(*) filter (where not is_baseline) as forecasts,
        avg(abs(forecast_cost - actual_cost) / abs(actual_cost)) filter (where not is_baseline) as mape,
        avg(abs(forecast_cost - actual_cost) / abs(actual_cost)) filter (where is_baseline) as baseline_mape,
        avg(case when actual_cost between lower_80 and upper_80 then 1.0 else 0 end) filter (where not is_baseline)
@@ -63,6 +63,7 @@ def main() -> int:
     parser.add_argument("--line-items", type=int, default=5000, help="CUR line items per month.")
     parser.add_argument("--workdir", type=Path, help="Keep the exports and the build here (default: a temp dir).")
     parser.add_argument("--json", action="store_true", help="Print the mart as JSON instead of a table.")
+    parser.add_argument("--skip-build", action="store_true", help="Print the marts of the build already in --workdir.")
     args = parser.parse_args()
     if args.months < 14:
         parser.error("--months: the backtest needs at least 14 months of history")
@@ -75,13 +76,15 @@ def main() -> int:
         generate(settings.exports_dir, periods=periods_ending(args.end_period, args.months),
                  line_items_per_month=args.line_items, seed=args.seed, exports=("cur2",))
     generated = time.monotonic()
-    run_dbt(settings, "build", "-s", "+fct_forecast_accuracy", "--target-path", str(root / "target"),
-            "--log-path", str(root / "logs"), capture=True)
+    if not args.skip_build:
+        # the models only: the selection's singular tests also read models outside it
+        run_dbt(settings, "run", "-s", "+fct_forecast_accuracy", "--target-path", str(root / "target"),
+                "--log-path", str(root / "logs"), capture=True)
     built = time.monotonic()
 
     con = duckdb.connect(str(settings.build_db), read_only=True)
-    rows = con.sql("select * from marts.fct_forecast_accuracy order by forecast_scope, target, origin_day").fetchall()
-    columns = [c[0] for c in con.description]
+    relation = con.sql("select * from marts.fct_forecast_accuracy order by forecast_scope, target, origin_day")
+    columns, rows = relation.columns, relation.fetchall()
     pooled = con.sql(POOLED_SQL).fetchall()
     con.close()
     records = [dict(zip(columns, row)) for row in rows]

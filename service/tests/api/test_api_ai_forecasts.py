@@ -52,3 +52,19 @@ def test_budgets_returns_the_mart(client, mart):
     assert len(get(client, "/ai/budgets")) == mart("select count(*) from marts.fct_budget_status")[0][0]
     bad = client.get(f"{API}/ai/budgets", params={"status": "late"}, headers=headers("viewer"))
     assert bad.status_code == 422
+
+
+def test_forecast_and_budget_metrics_by_month_equal_their_marts(client, mart):
+    from metric_mart_queries import INSIGHT_QUERIES
+
+    response = client.get(f"{API}/metrics/query", headers=headers("viewer"),
+                          params={"metrics": ",".join(sorted(INSIGHT_QUERIES)), "group_by": "metric_time__month"})
+    assert response.status_code == 200, response.text
+    by_month = {row["metric_time__month"][:10]: row for row in response.json()["data"]}
+    checked = 0
+    for metric, sql in INSIGHT_QUERIES.items():
+        for month, value in mart(sql):
+            got = by_month[str(month)[:10]][metric]
+            assert (got is None and value is None) or abs(got - float(value)) <= 1e-6 * max(1.0, abs(float(value)))
+            checked += value is not None
+    assert checked >= 3 * 4  # forecast_cost and its bounds for the four forecast months
