@@ -229,5 +229,11 @@ def budgets_import(account_id: str | None, profile: str | None, seed_file: Path 
     click.echo(f"{len(rows)} budget(s) imported, {len(skipped)} left out", err=True)
 
 
+# the Python client from a shell: `infralyzer query`, `infralyzer metrics` (infralyzer/client/commands.py)
+from infralyzer.client.commands import metrics as _metrics_command, query as _query_command  # noqa: E402
+
+main.add_command(_query_command)
+main.add_command(_metrics_command)
+
 if __name__ == "__main__":
     main()

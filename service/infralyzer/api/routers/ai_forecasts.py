@@ -13,7 +13,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlglot import exp
 
-from infralyzer.api.common import Builder, CommonFilters, FormatParam, Pagination, order_and_page, respond, split_values
+from infralyzer.api.common import (
+    AccountFilters, AccountServiceFilters, Builder, FormatParam, Pagination, order_and_page, respond, split_values,
+)
 from infralyzer.api.deps import Context
 from infralyzer.api.errors import ApiError
 from infralyzer.api.formats import TABULAR_RESPONSES
@@ -42,7 +44,7 @@ def _rows(ctx: Context, request: Request, fmt: FormatParam, b: Builder, p: Pagin
 @router.get("/forecasting", summary="Month-end and next-3-month forecasts of effective cost with 80 % and 95 % "
                                     "prediction intervals, in total, per account and per service (fct_spend_forecasts)")
 def forecasting(
-    ctx: Context, request: Request, f: CommonFilters, p: Pagination,
+    ctx: Context, request: Request, f: AccountServiceFilters, p: Pagination,
     scope: Annotated[list[str] | None, Query(description="Forecast scopes: total, account, service; repeat or "
                                                          "comma-separate (default: all).", max_length=3)] = None,
     fmt: FormatParam = None,
@@ -69,7 +71,7 @@ def forecasting_accuracy(ctx: Context, request: Request, p: Pagination, fmt: For
 @router.get("/budgets", summary="Budgets against actual and forecast per period, with the projected run-out day "
                                 "(fct_budget_status)")
 def budgets(
-    ctx: Context, request: Request, f: CommonFilters, p: Pagination,
+    ctx: Context, request: Request, f: AccountFilters, p: Pagination,
     budget_id: Annotated[list[str] | None, Query(description="Budget ids; repeat or comma-separate.",
                                                  max_length=500)] = None,
     status: Annotated[list[str] | None, Query(description="over, forecast_over, within, no_forecast; repeat or "

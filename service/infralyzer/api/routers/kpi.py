@@ -9,10 +9,11 @@ from fastapi.responses import Response
 from sqlglot import exp
 
 from infralyzer.api.common import (
-    Builder, CommonFilters, FormatParam, Pagination, split_values, mart_rows, order_and_page, respond_table,
+    AccountFilters, AccountRegionFilters, Builder, FormatParam, Pagination, mart_rows, order_and_page,
+    run_page, split_values,
 )
 from infralyzer.api.deps import Context
-from infralyzer.api.formats import TABULAR_RESPONSES
+from infralyzer.api.formats import TABULAR_RESPONSES, negotiate, render
 from infralyzer.api.semantic_layer import Filter, MetricQuery, parse_generated
 
 router = APIRouter(prefix="/kpi", tags=["kpi"], responses=TABULAR_RESPONSES)
@@ -32,7 +33,7 @@ ROLLUP_METRICS = {"numerator": "kpi_numerator", "denominator": "kpi_denominator"
 
 @router.get("/summary", summary="The KPI tracker: coverage, goal and savings per period, account and KPI (fct_kpi_tracker)")
 def summary(
-    ctx: Context, request: Request, f: CommonFilters, p: Pagination, kpi: KpiParam = None,
+    ctx: Context, request: Request, f: AccountFilters, p: Pagination, kpi: KpiParam = None,
     rollup: Annotated[bool, Query(description="One row per billing period and KPI over the (filtered, "
                                               "key-visible) accounts: sums of numerator, denominator and "
                                               "savings, coverage as their ratio.")] = False,
@@ -59,10 +60,10 @@ def summary(
     query = exp.select(*[exp.alias_(exp.column(source), name) for name, source in columns.items()]).from_(
         parse_generated(generated).subquery("kpi_rollup"))
     query = order_and_page(query, p, list(columns), ["billing_period", "kpi_id"])
-    table, elapsed = ctx.run(query, allow_catalog_prefix=True)
-    return respond_table(ctx, request, fmt, table, elapsed, p)
+    table, elapsed, extra = run_page(ctx, query, {}, p, allow_catalog_prefix=True)
+    return render(table, negotiate(request, fmt), ctx.info, elapsed, extra, cached=ctx.cache_hit)
 
 
 @router.get("/unit-costs", summary="Unit costs per period, account, region and unit metric (fct_unit_costs)")
-def unit_costs(ctx: Context, request: Request, f: CommonFilters, p: Pagination, fmt: FormatParam = None) -> Response:
+def unit_costs(ctx: Context, request: Request, f: AccountRegionFilters, p: Pagination, fmt: FormatParam = None) -> Response:
     return mart_rows(ctx, request, fmt, "fct_unit_costs", f, p, ["billing_period", "unit_metric", "usage_account_id"])
