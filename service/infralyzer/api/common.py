@@ -204,9 +204,10 @@ def order_and_page(query: exp.Select, p: Page, allowed: list[str], default: list
 
 
 def run_page(ctx: QueryContext, query: exp.Select, params: dict[str, Any],
-             p: Page | None = None) -> tuple[pa.Table, float, dict[str, Any]]:
-    """Run the query: (rows, elapsed ms, and with a page whether there is more)."""
-    table, elapsed = ctx.run(query, params)
+             p: Page | None = None, *, allow_catalog_prefix: bool = False) -> tuple[pa.Table, float, dict[str, Any]]:
+    """Run the query: (rows, elapsed ms, and with a page whether there is more). `allow_catalog_prefix`:
+    the query reads marts as MetricFlow names them (`"<database>"."marts"."<mart>"`)."""
+    table, elapsed = ctx.run(query, params, allow_catalog_prefix=allow_catalog_prefix)
     extra: dict[str, Any] = {}
     if p is not None:
         has_more = p.limit is not None and table.num_rows > p.limit
