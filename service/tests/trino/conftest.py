@@ -4,6 +4,10 @@ They need a JDK that Trino supports and Maven (`make test-trino` installs and fe
 missing), so `make test` leaves them out: they are collected only with INFRALYZER_TRINO_TESTS=1.
 
 One server and one Trino build of the session's sample serve every test here (`trino_built`).
+Both builds read a project copy whose budgets seed holds budgets of every scope and time unit over
+the sample (the shipped seed is empty: fct_budget_status would compare nothing), and the DuckDB
+build publishes the SQL forecast method (var spend_forecast_method), the one Trino runs
+(docs/forecasting.md, 'Method on Athena and Trino').
 """
 
 from __future__ import annotations
@@ -20,15 +24,20 @@ if os.environ.get("INFRALYZER_TRINO_TESTS") != "1":
     collect_ignore_glob = ["test_*.py"]
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1] / "e2e"))
 
 from trino_exports import register_exports  # noqa: E402
 from trino_server import TrinoServer  # noqa: E402
+
+from dbt_project_copy import project_copy  # noqa: E402
 
 from infralyzer.dbt_runner import run_dbt  # noqa: E402
 from infralyzer.settings import Settings  # noqa: E402
 from sample_build import make_settings  # noqa: E402
 
 TRINO_DBT_THREADS = os.environ.get("INFRALYZER_TRINO_DBT_THREADS", "4")
+# the forecast method Trino runs, selected on DuckDB too: the forecasts compare like for like
+SQL_FORECASTS = ("--vars", "{spend_forecast_method: seasonal_naive_sql}")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -49,13 +58,34 @@ def trino_server(trino_launched: TrinoServer) -> TrinoServer:
     return server
 
 
+def write_budgets(seed: Path, answer_key: dict) -> None:
+    """Budgets of every scope, time unit and cost basis over the sample's accounts and teams (as
+    service/tests/e2e/test_e2e_forecasts_budgets.py), their amounts from the answer key."""
+    september, august = answer_key["periods"]["2026-09"], answer_key["periods"]["2026-08"]
+    account, spend = max(((a, v["amortized_cost"]) for a, v in september["cur2"]["by_account"].items()),
+                         key=lambda item: item[1])
+    by_team = september["allocation"]["tagged"]["by_team"]
+    team = max(by_team, key=by_team.get)
+    seed.write_text(
+        "budget_id,budget_name,budget_scope,scope_key,time_unit,start_period,end_period,amount,cost_basis\n"
+        f"org,Organisation,total,,monthly,2026-07,,{august['cur2']['amortized_cost']:.2f},amortized\n"
+        f"acct,Largest account,account,{account},monthly,2026-08,2026-11,{spend * 0.5:.2f},amortized\n"
+        "ec2,EC2 per year,service,AmazonEC2,annual,2026-01,,1000000.00,amortized\n"
+        f"team,Largest team,team,{team},monthly,2026-09,,1000.00,net_unblended\n"
+        "billed,Organisation billed,total,,monthly,2026-09,2026-09,1.00,unblended\n")
+
+
 @pytest.fixture(scope="session")
-def built(sample_exports: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def built(sample_exports: Path, answer_key: dict, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The DuckDB build the Trino build is compared with: the root conftest's `built` without its
-    data and unit tests, which `make test` runs on this same sample (seed + run, then published)."""
-    settings = make_settings(tmp_path_factory.mktemp("build"), sample_exports)
-    run_dbt(settings, "seed")
-    run_dbt(settings, "run")
+    data and unit tests, which `make test` runs on this same sample (seed + run, then published),
+    on a project copy with budgets and with the SQL forecast method."""
+    root = tmp_path_factory.mktemp("build")
+    project = project_copy(root)
+    write_budgets(project / "seeds" / "budgets.csv", answer_key)
+    settings = make_settings(root, sample_exports).model_copy(update={"project_dir": project})
+    run_dbt(settings, "seed", *SQL_FORECASTS)
+    run_dbt(settings, "run", *SQL_FORECASTS)
     return settings
 
 

@@ -2,6 +2,8 @@
 same columns and row counts, money to the cent, other numbers to 1e-9.
 
 Every public mart is compared; a mart added to the project and missing here fails the test.
+The forecasts are the SQL method's on both engines (the DuckDB side is built with var
+spend_forecast_method = seasonal_naive_sql, see conftest.py), so they are compared as any mart.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ PUBLIC_MARTS = [
     "dim_commitments",
     "dim_regions",
     "dim_services",
+    "fct_budget_status",
     "fct_chargeback",
     "fct_commitment_coverage",
     "fct_commitment_utilization",
@@ -34,6 +37,7 @@ PUBLIC_MARTS = [
     "fct_savings_summary",
     "fct_showback",
     "fct_spend_daily",
+    "fct_spend_forecasts",
     "fct_spend_monthly",
     "fct_spend_trends",
     "fct_tag_compliance",
@@ -42,6 +46,12 @@ PUBLIC_MARTS = [
     "fct_untagged_resources",
     "metricflow_time_spine",
 ]
+# published on DuckDB only, by design: the reason is the mart's `enabled` config
+DUCKDB_ONLY_MARTS = {
+    # the backtest of the statsforecast models (a dbt Python model), which dbt cannot run on
+    # Athena or Trino; docs/forecasting.md, 'Method on Athena and Trino'
+    "fct_forecast_accuracy",
+}
 CENT = Decimal("0.005")
 TOLERANCE = 1e-9
 
@@ -82,11 +92,14 @@ def _same(left, right) -> bool:
     return left == right
 
 
-def test_every_published_mart_is_compared(built):
+def test_every_published_mart_is_compared(built, trino_built):
     with duckdb.connect(str(built.build_db), read_only=True) as con:
         published = {row[0] for row in con.execute(
             "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
-    assert published == set(PUBLIC_MARTS)
+    assert published == set(PUBLIC_MARTS) | DUCKDB_ONLY_MARTS
+    cursor = trino_built.server.connect().cursor()
+    cursor.execute("select table_name from hive.information_schema.tables where table_schema = 'marts'")
+    assert {row[0] for row in cursor.fetchall()} == set(PUBLIC_MARTS)
 
 
 @pytest.mark.parametrize("mart", PUBLIC_MARTS)
