@@ -121,6 +121,7 @@ def seal(temp: Path, final: Path) -> dict:
     removes the temp snapshot and manifest and raises PublishError. Returns the manifest."""
     temp, final = Path(temp), Path(final)
     manifest_path = manifest_path_of(final)
+    renamed = False
     try:
         with open(temp, "rb+") as f:
             os.fsync(f.fileno())
@@ -135,9 +136,12 @@ def seal(temp: Path, final: Path) -> dict:
         manifest["hash_seconds"] = round(time.monotonic() - started, 3)
         _write_atomically(manifest_path, json.dumps(manifest, indent=2) + "\n")
         os.replace(temp, final)
+        renamed = True
         _fsync_dir(final.parent)
     except OSError as exc:
         discard(temp)
+        if renamed:  # not known to be durable: no snapshot rather than one that may not survive a crash
+            final.unlink(missing_ok=True)
         manifest_path.unlink(missing_ok=True)
         raise PublishError(
             f"Publishing {final.name} failed: {exc.strerror or exc} ({exc.filename or final.parent}). "
