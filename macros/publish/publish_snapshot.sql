@@ -7,8 +7,9 @@
     every mart table (schema `marts`), the dbt docs of their columns (`main.table_docs`), their
     `config.meta` (`main.table_meta`: the account scope each declares, mart_scopes.sql), the
     semantic manifest dbt wrote at parse time (`main.semantic_manifest`: the API answers metrics
-    with the definitions the marts were built with) and, written last, `main.snapshot_info`. Everything is written in one transaction
-    into a hidden temp file, which is then fsynced, recorded in a manifest (size, SHA-256) and
+    with the definitions the marts were built with) and, written last, `main.snapshot_info`.
+    Everything is written in one transaction into a hidden temp file, which is then fsynced,
+    recorded in a manifest (size, SHA-256) and
     renamed to its snapshot name (infralyzer.snapshot_files, through the dbt-duckdb plugin
     infralyzer.dbt_plugin); a publish that fails (disk full) or is killed leaves only temp files,
     which are removed. Readers take the newest snapshot that matches its manifest
