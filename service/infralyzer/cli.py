@@ -200,5 +200,11 @@ def check_athena(target_path: str) -> None:
     sys.exit(check_main(folders))
 
 
+# the Python client from a shell: `infralyzer query`, `infralyzer metrics` (infralyzer/client/commands.py)
+from infralyzer.client.commands import metrics as _metrics_command, query as _query_command  # noqa: E402
+
+main.add_command(_query_command)
+main.add_command(_metrics_command)
+
 if __name__ == "__main__":
     main()

@@ -124,9 +124,10 @@ def test_scoped_metrics_are_over_the_keys_accounts(client, mart):
                                                        group_by=["account__account_name"])["data"]}
     assert names == {n for (n,) in mart("select account_name from marts.dim_accounts where account_id in (?, ?)",
                                         SCOPED_ACCOUNTS)}
-    # a payer-level metric over member accounts only: nothing
-    body = query(client, headers("scoped-viewer"), metrics=["unused_commitment"], group_by=["metric_time__month"])
-    assert all(r["unused_commitment"] in (None, 0) for r in body["data"])
+    # a payer-level metric sums accounts beyond the key's: refused
+    response = client.post(f"{API}/metrics/query", json={"metrics": ["unused_commitment"]},
+                           headers=headers("scoped-viewer"))
+    assert response.status_code == 403 and response.json()["error"] == "table_not_in_scope"
 
 
 @pytest.mark.parametrize("body,status,code", [

@@ -10,7 +10,8 @@ from fastapi.responses import Response
 from sqlglot import exp
 
 from infralyzer.api.common import (
-    Builder, CommonFilters, FormatParam, Pagination, split_values, mart_rows, order_and_page, respond,
+    AccountFilters, AccountRegionFilters, Builder, FormatParam, Pagination, mart_rows, order_and_page,
+    respond, split_values,
 )
 from infralyzer.api.deps import Context
 from infralyzer.api.formats import TABULAR_RESPONSES
@@ -23,7 +24,7 @@ KpiParam = Annotated[list[str] | None, Query(description="KPI ids (e.g. compute_
 
 @router.get("/summary", summary="The KPI tracker: coverage, goal and savings per period, account and KPI (fct_kpi_tracker)")
 def summary(
-    ctx: Context, request: Request, f: CommonFilters, p: Pagination, kpi: KpiParam = None,
+    ctx: Context, request: Request, f: AccountFilters, p: Pagination, kpi: KpiParam = None,
     rollup: Annotated[bool, Query(description="One row per billing period and KPI over the (filtered, "
                                               "key-visible) accounts: sums of numerator, denominator and "
                                               "savings, coverage as their ratio.")] = False,
@@ -57,5 +58,5 @@ def summary(
 
 
 @router.get("/unit-costs", summary="Unit costs per period, account, region and unit metric (fct_unit_costs)")
-def unit_costs(ctx: Context, request: Request, f: CommonFilters, p: Pagination, fmt: FormatParam = None) -> Response:
+def unit_costs(ctx: Context, request: Request, f: AccountRegionFilters, p: Pagination, fmt: FormatParam = None) -> Response:
     return mart_rows(ctx, request, fmt, "fct_unit_costs", f, p, ["billing_period", "unit_metric", "usage_account_id"])
