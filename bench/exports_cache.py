@@ -12,6 +12,7 @@ periods at a time.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import sys
@@ -54,15 +55,20 @@ def exports_folder(workdir: Path, months: int, line_items: int, seed: int) -> Pa
 def ensure_exports(workdir: Path, months: int, line_items: int, seed: int, log: Path, workers: int = 1) -> Exports:
     folder = exports_folder(workdir, months, line_items, seed)
     record = folder.with_name(folder.name + ".generate.json")
-    if not (record.exists() and (folder / "_answer_key" / "answer_key.json").exists()):
-        shutil.rmtree(folder, ignore_errors=True)  # a generation that did not finish
-        print(f"generating {months} x {line_items:,} line items into {folder} (log: {log}) ...", flush=True)
-        measured = run_measured([sys.executable, __file__, str(folder), str(months), str(line_items), str(seed),
-                                 str(workers)],
-                                env=python_env(), log=log)
-        record.write_text(json.dumps({"seconds": measured.seconds, "peak_bytes": measured.peak_bytes}))
+    workdir.mkdir(parents=True, exist_ok=True)
+    # one generator per folder: a second benchmark asking for the same size waits for the first
+    with open(folder.with_name(folder.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (record.exists() and (folder / "_answer_key" / "answer_key.json").exists()):
+            shutil.rmtree(folder, ignore_errors=True)  # a generation that did not finish
+            print(f"generating {months} x {line_items:,} line items into {folder} (log: {log}) ...", flush=True)
+            measured = run_measured([sys.executable, __file__, str(folder), str(months), str(line_items), str(seed),
+                                     str(workers)], env=python_env(), log=log)
+            record.write_text(json.dumps({"seconds": measured.seconds, "peak_bytes": measured.peak_bytes,
+                                          "cpu_seconds": measured.cpu_seconds, "workers": workers}))
     figures = json.loads(record.read_text())
-    return Exports(folder, months, line_items, seed, Measured(figures["seconds"], figures["peak_bytes"]))
+    return Exports(folder, months, line_items, seed,
+                   Measured(figures["seconds"], figures["peak_bytes"], figures.get("cpu_seconds")))
 
 
 def _generate(folder: str, months: str, line_items: str, seed: str, workers: str = "1") -> None:
