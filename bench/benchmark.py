@@ -94,11 +94,16 @@ class Builder:
             folder.mkdir(parents=True, exist_ok=True)
 
     def dbt(self, *args: str) -> Measured:
-        env = {**os.environ, **self.settings.dbt_env(), "DBT_TARGET_PATH": str(self.target)}
+        env = {**os.environ, **self.settings.dbt_env(), "DBT_TARGET_PATH": str(self.target),
+               "DBT_LOG_PATH": str(self.root / "logs")}
         with open(self.log, "a") as log:
             log.write(f"\n$ dbt {' '.join(args)}   ({self.exports.path.name}, {datetime.now():%H:%M:%S})\n")
-        return run_measured([dbt_executable(), *args, "--project-dir", str(REPO), "--profiles-dir", str(REPO)],
-                            cwd=REPO, env=env, log=self.log)
+        measured = run_measured([dbt_executable(), *args, "--project-dir", str(REPO), "--profiles-dir", str(REPO)],
+                                cwd=REPO, env=env, log=self.log)
+        with open(self.log, "a") as log:  # each figure as soon as it is measured
+            log.write(f"= {measured.seconds:.2f} s wall, {measured.cpu_seconds:.2f} s CPU, "
+                      f"peak {measured.peak_gb:.2f} GB\n")
+        return measured
 
     def models_seconds(self) -> float:
         return models_seconds(json.loads((self.target / "run_results.json").read_text()))
