@@ -226,19 +226,17 @@ def run_scale(args, build_args: list[str]) -> tuple[list[dict], bool]:
     print(f"scale: {args.months} months, `dbt {' '.join(build_args)}`, DuckDB memory_limit {args.memory_limit}, "
           f"{args.threads} threads" + (f", median of {args.scale_runs} builds" if args.scale_runs > 1 else ""))
     print("  wall s: elapsed; cpu s: user + system of the process tree; rows/s: CUR rows / wall s")
-    print(f"  {'size':>9} {'CUR rows':>12} | {'generate':>8} {'':>8} {'peak':>6} {'':>8} | "
-          f"{'build':>7} {'':>7} {'peak':>6} {'':>8}")
-    print(f"  {'':>9} {'':>12} | {'wall s':>8} {'cpu s':>8} {'GB':>6} {'rows/s':>8} | "
-          f"{'wall s':>7} {'cpu s':>7} {'GB':>6} {'rows/s':>8}")
+    print(f"  {'size':>9} {'CUR rows':>12} | {'gen s':>8} {'gen cpu s':>9} {'gen GB':>6} {'gen rows/s':>10} | "
+          f"{'build s':>8} {'build cpu s':>11} {'build GB':>8} {'build rows/s':>12}")
 
     def cpu(value: float | None, width: int) -> str:
         return f"{value:>{width}.1f}" if value is not None else f"{'n/a':>{width}}"
 
     for r in rows_out:
-        print(f"  {r['size']:>9} {r['rows']:>12,} | {r['generate_seconds']:>8.1f} {cpu(r['generate_cpu_seconds'], 8)} "
-              f"{r['generate_peak_gb']:>6.2f} {r['rows'] / r['generate_seconds']:>8,.0f} | "
-              f"{r['build_seconds']:>7.1f} {cpu(r['build_cpu_seconds'], 7)} {r['build_peak_gb']:>6.2f} "
-              f"{r['rows'] / r['build_seconds']:>8,.0f}")
+        print(f"  {r['size']:>9} {r['rows']:>12,} | {r['generate_seconds']:>8.1f} {cpu(r['generate_cpu_seconds'], 9)} "
+              f"{r['generate_peak_gb']:>6.2f} {r['rows'] / r['generate_seconds']:>10,.0f} | "
+              f"{r['build_seconds']:>8.1f} {cpu(r['build_cpu_seconds'], 11)} {r['build_peak_gb']:>8.2f} "
+              f"{r['rows'] / r['build_seconds']:>12,.0f}")
     ok = True
     print("  limits:")
     if len(rows_out) > 1:
@@ -315,13 +313,13 @@ def run_rebuild(args, build_args: list[str]) -> tuple[dict, bool]:
     med = {name: statistics.median(r[name] for r in runs) for name in runs[0]}
     print()
     print(f"rebuild: medians over {args.runs} run(s), {size_label(n)} line items/month, `dbt {' '.join(build_args)}`:")
-    print(f"  lower bound (one pass, {int(med['columns'])} columns)  {med['lower_bound']:8.2f} s")
+    print(f"  {'lower bound (one pass, ' + str(int(med['columns'])) + ' columns)':44s}{med['lower_bound']:8.2f} s")
     for label, name in (("models (run_results)", "models"), (f"full build, {months} months", "build"),
                         (f"full build, {longer} months", "build_longer")):
-        print(f"  {label:34s}{med[name]:8.2f} s   {med[name] / med['lower_bound']:5.1f} x lower bound")
-    print(f"  rebuild after one re-delivery, {months} months  {med['rebuild']:8.2f} s   "
+        print(f"  {label:44s}{med[name]:8.2f} s   {med[name] / med['lower_bound']:5.1f} x lower bound")
+    print(f"  {'rebuild after one re-delivery, ' + str(months) + ' months':44s}{med['rebuild']:8.2f} s   "
           f"{100 * med['rebuild'] / med['build']:5.1f} % of the full build")
-    print(f"  rebuild after one re-delivery, {longer} months  {med['rebuild_longer']:8.2f} s   "
+    print(f"  {'rebuild after one re-delivery, ' + str(longer) + ' months':44s}{med['rebuild_longer']:8.2f} s   "
           f"{100 * med['rebuild_longer'] / med['build_longer']:5.1f} % of the full build")
     print("  what bounds the rebuild from below:")
     for label, name, what in (
@@ -329,7 +327,7 @@ def run_rebuild(args, build_args: list[str]) -> tuple[dict, bool]:
         ("per-period models alone", "per_period", "fixed costs + the incremental models, nothing else"),
         ("ideal rebuild", "ideal", f"fixed costs + 1/{months} of the rest of the full build"),
     ):
-        print(f"    {label:32s}{med[name]:8.2f} s   {100 * med[name] / med['build']:5.1f} % of the full build   ({what})")
+        print(f"    {label:42s}{med[name]:8.2f} s   {100 * med[name] / med['build']:5.1f} % of the full build   ({what})")
     ok_ideal = med["rebuild_over_ideal"] <= IDEAL_LIMIT
     ok_history = med["longer_over_shorter"] <= HISTORY_LIMIT
     print("  limits (median of the per-run ratios):")
