@@ -39,5 +39,9 @@ lint: setup
 athena-check: setup
 	$(BIN)/infralyzer check-athena
 
+# the scale table and rebuild ratios (docs/scale.md); BENCH_ARGS e.g. --scale-sizes 1M,3M or --rebuild-only
+bench: setup
+	$(BIN)/python bench/benchmark.py $(BENCH_ARGS)
+
 clean:
 	rm -rf target target_athena logs data/build/*.duckdb* data/publish/snapshot-*

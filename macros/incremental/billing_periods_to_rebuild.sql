@@ -48,7 +48,27 @@
 {% endmacro %}
 
 {% macro duckdb__billing_period_incremental_strategy() %}
-    {{ return('delete+insert') }}
+    {{ return('billing_period_replace') }}
+{% endmacro %}
+
+{#- DuckDB's strategy: delete+insert by billing period, and also delete the rows of every period
+    whose delivery is no longer the latest (their delivery_execution_id is not the period's
+    current one in int_billing_period_deliveries) or that is no longer delivered at all. A
+    re-delivery whose new rows lack a period (an empty delivery: the landing refuses it, see
+    land_exports.sql) therefore never leaves the old delivery's rows behind. -#}
+{% macro get_incremental_billing_period_replace_sql(arg_dict) %}
+    {%- set target = arg_dict['target_relation'] -%}
+    delete from {{ target }}
+    where
+        billing_period in (select billing_period from {{ arg_dict['temp_relation'] }})
+        or not exists (
+            select 1
+            from {{ ref('int_billing_period_deliveries') }} as deliveries
+            where
+                deliveries.billing_period = {{ target }}.billing_period
+                and deliveries.execution_id = {{ target }}.delivery_execution_id
+        );
+    {{ get_incremental_append_sql(arg_dict) }}
 {% endmacro %}
 
 {#- dbt-trino has no insert_overwrite: the project's own strategy (below) does the same there. -#}

@@ -7,10 +7,14 @@
     every mart table (schema `marts`), the dbt docs of their columns (`main.table_docs`), their
     `config.meta` (`main.table_meta`: the account scope each declares, mart_scopes.sql), the
     semantic manifest dbt wrote at parse time (`main.semantic_manifest`: the API answers metrics
-    with the definitions the marts were built with) and, written last, `main.snapshot_info`. Everything is written in one transaction, so a crash
-    leaves a file without snapshot_info, which readers skip. Readers take the newest file that
-    has snapshot_info (infralyzer.publish); older snapshots are pruned by `infralyzer publish
-    --prune`. A failed or partial build publishes nothing, so the last good snapshot stays.
+    with the definitions the marts were built with) and, written last, `main.snapshot_info`.
+    Everything is written in one transaction into a hidden temp file, which is then fsynced,
+    recorded in a manifest (size, SHA-256) and
+    renamed to its snapshot name (infralyzer.snapshot_files, through the dbt-duckdb plugin
+    infralyzer.dbt_plugin); a publish that fails (disk full) or is killed leaves only temp files,
+    which are removed. Readers take the newest snapshot that matches its manifest
+    (infralyzer.publish); older snapshots are pruned by `infralyzer publish --prune`. A failed or
+    partial build publishes nothing, so the last good snapshot stays.
 
     Never silently wrong: a build whose exports hold fewer billing periods than the served
     snapshot (an export folder emptied, renamed or synced from the wrong prefix) fails here and
@@ -65,16 +69,18 @@
         {%- endif -%}
     {%- endfor -%}
     {%- set publish_dir = var('publish_dir', env_var('INFRALYZER_PUBLISH_DIR', 'data/publish')).rstrip('/') -%}
-    {%- do infralyzer.check_periods_do_not_shrink(publish_dir) -%}
     {%- set built_at = modules.datetime.datetime.utcnow() -%}
     {%- set file_name = 'snapshot-' ~ built_at.strftime('%Y%m%dT%H%M%S') ~ '-' ~ invocation_id[:8] ~ '.duckdb' -%}
     {%- set path = publish_dir ~ '/' ~ file_name -%}
+    {%- set temp_path = publish_dir ~ '/.' ~ file_name ~ '.tmp' -%}
+    {%- do infralyzer.begin_publish(publish_dir, temp_path) -%}
+    {%- do infralyzer.check_periods_do_not_shrink(publish_dir) -%}
     {%- set newest_period = run_query(
         "select max(billing_period) from landing.deliveries where " ~ infralyzer.read_as_export_type('export_type') ~ " = 'cur2'"
     ).columns[0].values()[0] -%}
 
     {%- set statements = [
-        "attach '" ~ path ~ "' as infralyzer_snapshot",
+        "attach '" ~ temp_path ~ "' as infralyzer_snapshot",
         "begin transaction",
         "create schema infralyzer_snapshot.marts",
     ] -%}
@@ -125,6 +131,7 @@
         ~ "cast(" ~ infralyzer.sql_string(warnings | join(', ')) ~ " as varchar) as warnings") -%}
     {%- do statements.append("commit") -%}
     {%- do statements.append("detach infralyzer_snapshot") -%}
+    {%- do statements.append("select infralyzer_seal_snapshot('" ~ temp_path ~ "', '" ~ path ~ "') as published") -%}
     {%- if warnings -%}
         {{ log("Publishing despite " ~ warnings | length ~ " test warning(s) (" ~ warnings | join(', ')
                ~ "); the snapshot lists them (snapshot_info.warnings).", info=true) }}
@@ -157,7 +164,9 @@
 {#- The newest complete snapshot (one with snapshot_info) and the '<export type> <period>' pairs
     its fct_export_deliveries holds: {path, periods}, or none when nothing is published. -#}
 {% macro served_snapshot_periods(publish_dir) %}
-    {%- set files = run_query("select file from glob('" ~ publish_dir ~ "/snapshot-*.duckdb') order by file desc").columns[0].values() | list -%}
+    {#- snapshots that match their manifest (a damaged one is not the served one) -#}
+    {%- set listing = run_query("select infralyzer_good_snapshots('" ~ publish_dir ~ "')").columns[0].values()[0] -%}
+    {%- set files = listing.split('\n') | reject('equalto', '') | list -%}
     {%- for path in files -%}
         {%- set periods = none -%}
         {%- do run_query("attach '" ~ path ~ "' as infralyzer_served (read_only)") -%}
@@ -206,3 +215,16 @@
 {% macro sql_string(text) -%}
     {%- if text -%}'{{ text | replace("'", "''") }}'{%- else -%}null{%- endif -%}
 {%- endmacro %}
+
+
+{#- Readies the publish folder (recreated if it was removed under a running build; temp files of
+    failed publishes removed) with the plugin's function; a profile without the plugin is named. -#}
+{% macro begin_publish(publish_dir, temp_path) %}
+    {%- set plugin = run_query("select count(*) from duckdb_functions() where function_name = 'infralyzer_begin_publish'") -%}
+    {%- if plugin.columns[0].values()[0] == 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "Not publishing: the DuckDB profile lacks the plugin infralyzer.dbt_plugin (profiles.yml, plugins), "
+            ~ "which writes snapshot files safely. The last published snapshot stays.") }}
+    {%- endif -%}
+    {%- do run_query("select infralyzer_begin_publish('" ~ publish_dir ~ "', '" ~ temp_path ~ "')") -%}
+{% endmacro %}

@@ -60,6 +60,8 @@
     {#- legacy CUR reports (CUR 1.0): macros/sources/land_legacy_cur.sql -#}
     {%- do deliveries.extend(infralyzer.find_legacy_cur_deliveries(exports_dir, sources, deliveries)) -%}
     {%- do infralyzer.check_required_exports(exports_dir, sources, deliveries) -%}
+    {#- an empty delivery of CUR or FOCUS is refused (macros/sources/check_deliveries.sql) -#}
+    {%- do infralyzer.check_deliveries_not_empty(sources, deliveries) -%}
 
     {%- set delivery_rows = [] -%}
     {%- set view_selects = [] -%}
@@ -155,10 +157,11 @@
         {%- do delivery.update({'file_format': formats[0]}) -%}
     {%- endfor -%}
     {%- do infralyzer.check_listed_files_exist(exports_dir, deliveries) -%}
-    {%- set file_columns = infralyzer.read_file_columns(deliveries) -%}
+    {%- set file_types = {} -%}
+    {%- set file_columns = infralyzer.read_file_columns(deliveries, file_types) -%}
     {%- do infralyzer.recognise_export_types(sources, deliveries, file_columns) -%}
     {%- for delivery in deliveries -%}
-        {%- do delivery.update({'file_columns': file_columns}) -%}
+        {%- do delivery.update({'file_columns': file_columns, 'file_types': file_types}) -%}
     {%- endfor -%}
     {{ return(deliveries | selectattr('export_type') | list) }}
 {% endmacro %}
@@ -231,8 +234,9 @@
 
 {#- The lower-cased column names of every listed file: {path: [names]}. Parquet footers are read
     in one query (DuckDB's error for a corrupt or truncated file names it); a CSV file's header
-    is read per file. -#}
-{% macro read_file_columns(deliveries) %}
+    is read per file. Fills `file_types` with each Parquet column's type: {path: {name: {family,
+    parquet_type}}} (macros/sources/check_deliveries.sql). -#}
+{% macro read_file_columns(deliveries, file_types={}) %}
     {%- set columns = {} -%}
     {%- set parquet_files = [] -%}
     {%- for delivery in deliveries -%}
@@ -248,9 +252,13 @@
     {%- endfor -%}
     {%- if parquet_files -%}
         {%- set schema = run_query(
-            "select file_name, lower(name) as name from parquet_schema(['" ~ parquet_files | join("', '") ~ "'])") -%}
+            "select file_name, lower(name) as name, " ~ infralyzer.parquet_type_family_sql() ~ " as family, "
+            ~ "concat_ws(' ', type, converted_type) as parquet_type from parquet_schema(['" ~ parquet_files | join("', '") ~ "'])") -%}
         {%- for row in schema.rows -%}
             {%- do columns.setdefault(row['file_name'], []).append(row['name']) -%}
+            {#- the first of a name is the top-level column (nested fields follow their parent) -#}
+            {%- do file_types.setdefault(row['file_name'], {}).setdefault(
+                row['name'], {'family': row['family'], 'parquet_type': row['parquet_type']}) -%}
         {%- endfor -%}
     {%- endif -%}
     {{ return(columns) }}
@@ -371,10 +379,13 @@
             {%- for column in declared if column.name | lower not in present -%}
                 {%- do absent.append(column.name) -%}
             {%- endfor -%}
-            {%- set key = delivery['export_name'] ~ '|' ~ delivery['file_format'] ~ '|' ~ absent | join(',') -%}
+            {#- columns delivered in another type than declared: cast if lossless, else the run stops -#}
+            {%- set as_strings = infralyzer.delivered_type_drift(source, delivery, delivery['file_types'])
+                                 if delivery['file_format'] == 'parquet' else [] -%}
+            {%- set key = delivery['export_name'] ~ '|' ~ delivery['file_format'] ~ '|' ~ absent | join(',') ~ '|' ~ as_strings | join(',') -%}
             {%- if key not in groups -%}
                 {%- do groups.update({key: {'deliveries': [], 'absent_optional': absent, 'file_format': delivery['file_format'],
-                                            'export_name': delivery['export_name']}}) -%}
+                                            'export_name': delivery['export_name'], 'as_strings': as_strings}}) -%}
                 {%- do ordered.append(key) -%}
             {%- endif -%}
             {%- do groups[key]['deliveries'].append(delivery) -%}
@@ -396,7 +407,7 @@
             {%- else -%}
                 {%- do group.update({'select_sql': infralyzer.landed_columns_sql(
                     source, group['absent_optional'], infralyzer.read_files_sql(group['file_format'], files),
-                    "'" ~ group['export_name'] ~ "'", group['file_format'])}) -%}
+                    "'" ~ group['export_name'] ~ "'", group['file_format'], group['as_strings'])}) -%}
             {%- endif -%}
         {%- endif -%}
         {%- do result.append(group) -%}
@@ -459,8 +470,9 @@
 {#- select <every declared column, cast to its declared type, or a typed null if absent>,
     billing_period, export_name[, <version column>] from <relation>. The version column (source
     meta `version_column`, e.g. FOCUS's) is the newest `meta.introduced_in` among the columns
-    delivered, else the source's `meta.base_version`. -#}
-{% macro landed_columns_sql(source, absent, relation, export_name_sql, file_format='parquet') %}
+    delivered, else the source's `meta.base_version`. `as_strings`: Parquet columns delivered as
+    strings where another type is declared (checked lossless): empty strings are nulls, as in CSV. -#}
+{% macro landed_columns_sql(source, absent, relation, export_name_sql, file_format='parquet', as_strings=[]) %}
     {%- set lines = [] -%}
     {%- set ns = namespace(version=source.meta.get('base_version')) -%}
     {%- for column in source.columns.values() -%}
@@ -476,6 +488,8 @@
                 {%- do lines.append('cast(cast(nullif("' ~ column.name ~ '", \'\') as json) as ' ~ column.data_type ~ ') as ' ~ column.name) -%}
             {%- elif file_format == 'csv' -%}
                 {%- do lines.append('cast(nullif("' ~ column.name ~ '", \'\') as ' ~ column.data_type ~ ') as ' ~ column.name) -%}
+            {%- elif column.name in as_strings -%}
+                {%- do lines.append('cast(nullif(cast("' ~ column.name ~ '" as varchar), \'\') as ' ~ column.data_type ~ ') as ' ~ column.name) -%}
             {%- else -%}
                 {%- do lines.append('cast("' ~ column.name ~ '" as ' ~ column.data_type ~ ') as ' ~ column.name) -%}
             {%- endif -%}

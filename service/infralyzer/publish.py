@@ -2,24 +2,28 @@
 
 dbt's on-run-end hook (macros/publish/publish_snapshot.sql) writes each successful build's marts to
 a new file `snapshot-<UTC time>-<invocation>.duckdb` in the publish folder, writing its
-`snapshot_info` table last, in one transaction. A snapshot is *complete* when it opens read-only
-and has that table; a file still being written is locked by the dbt process and is skipped, and so
-is a file left by a crashed build. Readers always use the newest complete snapshot.
+`snapshot_info` table last, in one transaction, under a temp name that is renamed once the file is
+whole and recorded in its manifest (infralyzer.snapshot_files). A snapshot is *complete* when it
+matches its manifest (size and SHA-256), opens read-only and has that table; a damaged one is
+rejected, and one published before manifests existed is served unverified. Readers always use the
+newest complete snapshot, check the served file cheaply on every look for a newer one, and fall
+back to the newest good one when it is damaged while served.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
-log = logging.getLogger(__name__)
+from infralyzer import snapshot_files
+from infralyzer.snapshot_files import SNAPSHOT_GLOB, Verdict
 
-SNAPSHOT_GLOB = "snapshot-*.duckdb"
+log = logging.getLogger(__name__)
 
 # Read-only, and no way out of the file: no file system, network or extension access.
 READ_ONLY_CONFIG = {
@@ -63,31 +67,88 @@ def read_snapshot_info(path: Path) -> SnapshotInfo | None:
     return SnapshotInfo(path, row[0], row[1], row[2], row[3])
 
 
-def latest_snapshot(publish_dir: Path) -> SnapshotInfo | None:
+@dataclass(frozen=True)
+class Rejected:
+    snapshot: str
+    reason: str
+
+
+@dataclass
+class VerdictCache:
+    """Each snapshot file is hashed once per version of it (name, size, mtime, inode)."""
+
+    verdicts: dict[tuple, Verdict] = field(default_factory=dict)
+
+    @staticmethod
+    def key(path: Path) -> tuple | None:
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        return (path.name, stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+    def check(self, path: Path) -> Verdict:
+        key = self.key(path)
+        if key is None or key not in self.verdicts:
+            verdict = snapshot_files.check(path, deep=True)
+            if key is not None:
+                self.verdicts = {k: v for k, v in self.verdicts.items() if k[0] != path.name}
+                self.verdicts[key] = verdict
+            return verdict
+        return self.verdicts[key]
+
+    def mark_bad(self, path: Path, reason: str) -> None:
+        key = self.key(path)
+        if key is not None:
+            self.verdicts[key] = Verdict(False, True, reason)
+
+
+def find_servable(publish_dir: Path, cache: VerdictCache | None = None
+                  ) -> tuple[SnapshotInfo | None, Verdict | None, list[Rejected]]:
+    """The newest complete snapshot, its verdict, and the newer ones rejected as damaged."""
+    cache = cache or VerdictCache()
+    rejected: list[Rejected] = []
     for path in list_snapshots(publish_dir):
+        verdict = cache.check(path)
+        if not verdict.ok:
+            rejected.append(Rejected(path.name, verdict.reason or "damaged"))
+            log.warning("not serving snapshot %s: %s", path.name, verdict.reason)
+            continue
         info = read_snapshot_info(path)
         if info is not None:
-            return info
-    return None
+            return info, verdict, rejected
+    return None, None, rejected
+
+
+def latest_snapshot(publish_dir: Path) -> SnapshotInfo | None:
+    return find_servable(publish_dir)[0]
 
 
 def prune(publish_dir: Path, keep: int) -> list[Path]:
-    """Delete all but the newest `keep` complete snapshots, and incomplete files older than the
-    newest complete one (a file newer than it may still be being written). Readers that hold a
-    deleted file open keep reading it (POSIX), so pruning never breaks a request."""
-    removed: list[Path] = []
+    """Delete all but the newest `keep` complete snapshots, damaged ones, manifests without their
+    snapshot, temp files of failed publishes, and incomplete files older than the newest complete
+    one (a file newer than it and without a manifest may still be being written by an older
+    version). Readers that hold a deleted file open keep reading it (POSIX), so pruning never
+    breaks a request."""
+    removed: list[Path] = snapshot_files.remove_stale_temp_files(publish_dir)
     complete_seen = 0
     for path in list_snapshots(publish_dir):
-        complete = read_snapshot_info(path) is not None
+        verdict = snapshot_files.check(path, deep=True)
+        complete = verdict.ok and read_snapshot_info(path) is not None
         if complete:
             complete_seen += 1
             if complete_seen <= keep:
                 continue
-        elif complete_seen == 0:
+        elif complete_seen == 0 and verdict.ok:
             continue
         path.unlink(missing_ok=True)
         Path(f"{path}.wal").unlink(missing_ok=True)
+        snapshot_files.manifest_path_of(path).unlink(missing_ok=True)
         removed.append(path)
+    for manifest in Path(publish_dir).glob(SNAPSHOT_GLOB + snapshot_files.MANIFEST_SUFFIX):
+        if not manifest.with_name(manifest.name.removesuffix(snapshot_files.MANIFEST_SUFFIX)).exists():
+            manifest.unlink(missing_ok=True)
+            removed.append(manifest)
     return removed
 
 
@@ -99,9 +160,10 @@ class SnapshotHandle:
     per-snapshot derived data (column lists, the semantic manifest) for the API.
     """
 
-    def __init__(self, info: SnapshotInfo) -> None:
+    def __init__(self, info: SnapshotInfo, verdict: Verdict | None = None) -> None:
         self.info = info
         self.path = info.path
+        self.verdict = verdict or snapshot_files.check(info.path, deep=False)
         self._con: duckdb.DuckDBPyConnection | None = connect(info.path)
         self._lock = threading.Lock()
         self._users = 0
@@ -145,7 +207,10 @@ class SnapshotReader:
     Each request takes the current snapshot (`handle()` then `acquire()`), so a request started on
     one snapshot finishes on it while new requests already use a newer one. A newer complete
     snapshot is looked for at most every `check_interval` seconds; the previous one is closed when
-    its last request releases it.
+    its last request releases it. Each look also checks that the served file still has the size
+    and inode it was verified with (one stat): a file truncated or replaced while served is
+    dropped for the newest good snapshot, without a restart. `rejected` lists the snapshots newer
+    than the served one that were refused, and why (GET /health reports them).
     """
 
     def __init__(self, publish_dir: Path, check_interval: float = 1.0) -> None:
@@ -155,6 +220,8 @@ class SnapshotReader:
         self._handle: SnapshotHandle | None = None
         self._checked_at = 0.0
         self._newest_name: str | None = None
+        self._verdicts = VerdictCache()
+        self.rejected: list[Rejected] = []
 
     def _maybe_switch(self) -> None:
         import time
@@ -166,16 +233,20 @@ class SnapshotReader:
             if self._handle is not None and now - self._checked_at < self.check_interval:
                 return
             self._checked_at = now
+            damaged = self._served_file_damaged()
             files = list_snapshots(self.publish_dir)
             newest = files[0].name if files else None
-            if newest == self._newest_name and self._handle is not None:
+            if newest == self._newest_name and self._handle is not None and not damaged:
                 return
-            info = latest_snapshot(self.publish_dir)
+            info, verdict, self.rejected = find_servable(self.publish_dir, self._verdicts)
             if info is None:
+                if damaged:  # nothing good to fall back to: serve nothing rather than IO errors
+                    old, self._handle = self._handle, None
+                    old.retire()
                 return
             if self._handle is None or info.path != self._handle.path:
                 try:
-                    handle = SnapshotHandle(info)
+                    handle = SnapshotHandle(info, verdict)
                 except duckdb.Error as exc:  # pruned or locked between the check and the open
                     log.warning("cannot open snapshot %s: %s", info.path.name, exc)
                     return
@@ -186,6 +257,17 @@ class SnapshotReader:
             # only remember the newest file once it is the one served, so a file still being
             # written is looked at again on the next check
             self._newest_name = newest if newest == info.path.name else self._newest_name
+
+    def _served_file_damaged(self) -> bool:
+        handle = self._handle
+        if handle is None:
+            return False
+        problem = snapshot_files.still_intact(handle.path, handle.verdict)
+        if problem is None:
+            return False
+        log.error("served snapshot %s is damaged (%s): switching to the newest good one", handle.path.name, problem)
+        self._verdicts.mark_bad(handle.path, problem)
+        return True
 
     def check_due(self) -> bool:
         """True when the next acquire() looks for a newer snapshot (and may open one: blocking I/O)."""

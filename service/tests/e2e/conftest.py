@@ -28,6 +28,18 @@ def copy_of_exports(sample_exports: Path, tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture
+def rebuilt(built, copy_of_exports, tmp_path):
+    """Settings over a private copy of the exports, the build database and the published snapshot."""
+    from sample_build import make_settings
+
+    settings = make_settings(tmp_path / "work", copy_of_exports)
+    settings.build_db.parent.mkdir(parents=True)
+    shutil.copy(built.build_db, settings.build_db)
+    shutil.copytree(built.publish_dir, settings.publish_dir)
+    return settings
+
+
 @pytest.fixture(scope="session")
 def amortization_rule(built: Settings, tmp_path_factory: pytest.TempPathFactory):
     """The compiled `int_line_items_amortized`, reading given rows (amortization_harness), and the

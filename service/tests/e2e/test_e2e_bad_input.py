@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -15,19 +14,9 @@ from infralyzer.dbt_runner import run_dbt
 from infralyzer.exports.layout import manifest_path
 from infralyzer.publish import latest_snapshot
 
-from sample_build import SAMPLE_PERIODS, make_settings
+from sample_build import SAMPLE_PERIODS
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def rebuilt(built, copy_of_exports, tmp_path):
-    """Settings over a private copy of the exports, the build database and the published snapshot."""
-    settings = make_settings(tmp_path / "work", copy_of_exports)
-    settings.build_db.parent.mkdir(parents=True)
-    shutil.copy(built.build_db, settings.build_db)
-    shutil.copytree(built.publish_dir, settings.publish_dir)
-    return settings
 
 
 def data_files(exports: Path, export: str, period: str) -> list[Path]:

@@ -41,10 +41,33 @@ class SourceFreshness(BaseModel):
     is_stale: bool  # the newest delivery is older than the type's source_stale_after_hours
 
 
+class RejectedSnapshot(BaseModel):
+    snapshot: str
+    reason: str
+
+
+class SnapshotCheck(BaseModel):
+    """The served snapshot's check against the manifest written when it was published."""
+
+    served: str
+    verified: bool  # False: published before snapshots had manifests (served unchecked)
+    rejected: list[RejectedSnapshot]  # newer snapshots not served (damaged), and why
+
+
 class Health(BaseModel):
     status: str
     freshness: Freshness
     sources: list[SourceFreshness]
+    snapshot_check: SnapshotCheck | None = None  # None on Athena (the marts are read in place)
+
+
+def snapshot_check(request: Request, session: Session) -> SnapshotCheck | None:
+    reader = getattr(request.app.state, "reader", None)
+    verdict = getattr(session.handle, "verdict", None)
+    if reader is None or verdict is None:
+        return None
+    return SnapshotCheck(served=session.handle.info.path.name, verified=verdict.verified,
+                         rejected=[RejectedSnapshot(snapshot=r.snapshot, reason=r.reason) for r in reader.rejected])
 
 
 def source_freshness(session: Session, settings: Settings, now: datetime) -> list[SourceFreshness]:
@@ -83,4 +106,5 @@ def health(session: MartsSession, request: Request) -> Health:
             table_count=info.table_count,
         ),
         sources=sources,
+        snapshot_check=snapshot_check(request, session),
     )

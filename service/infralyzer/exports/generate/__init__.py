@@ -31,7 +31,9 @@ mapping) and answer_key.py (definitions of every figure in the key).
 
 from __future__ import annotations
 
+import multiprocessing
 import re
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -102,8 +104,13 @@ def _write_period(exports_dir: Path, org: Organisation, period: str, revision: i
 
 
 def generate(exports_dir: Path, *, periods: list[str], line_items_per_month: int = 20_000, seed: int = 42,
-             exports: tuple[str, ...] = ("cur2", "focus", "coh", "carbon"), progress: bool = False) -> dict:
-    """Write every requested export for every period, then the answer key; return the key."""
+             exports: tuple[str, ...] = ("cur2", "focus", "coh", "carbon"), progress: bool = False,
+             workers: int = 1) -> dict:
+    """Write every requested export for every period, then the answer key; return the key.
+
+    With `workers` > 1 the periods are written by that many processes at once; a period depends on
+    nothing but the organisation, so the files and the key are the same as with one.
+    """
     exports_dir = Path(exports_dir)
     periods = _check_periods(periods)
     exports = tuple(exports)
@@ -112,12 +119,44 @@ def generate(exports_dir: Path, *, periods: list[str], line_items_per_month: int
         raise ValueError(f"unknown exports: {sorted(unknown)}")
     org = build_organisation(seed, line_items_per_month, anchor_period=periods[-1])
     key = _ak.new_key(org, periods, exports)
-    with tqdm(total=0, disable=not progress, unit="block", desc="generate") as bar:
-        for period in periods:
-            key["periods"][period] = _write_period(exports_dir, org, period, 0, exports, bar,
-                                                   restated=(period == periods[0]), seed=seed)
+    if workers > 1 and len(periods) > 1:
+        key["periods"].update(_write_periods_in_parallel(exports_dir, periods, exports, seed, line_items_per_month,
+                                                           workers, progress))
+    else:
+        with tqdm(total=0, disable=not progress, unit="block", desc="generate") as bar:
+            for period in periods:
+                key["periods"][period] = _write_period(exports_dir, org, period, 0, exports, bar,
+                                                       restated=(period == periods[0]), seed=seed)
     _ak.write_key(exports_dir, key)
     return key
+
+
+_worker_org: Organisation | None = None  # the organisation of a worker process
+
+
+def _init_worker(seed: int, line_items_per_month: int, anchor_period: str) -> None:
+    global _worker_org
+    _worker_org = build_organisation(seed, line_items_per_month, anchor_period=anchor_period)
+
+
+def _write_worker_period(exports_dir: Path, period: str, exports: tuple[str, ...], restated: bool, seed: int) -> dict:
+    return _write_period(exports_dir, _worker_org, period, 0, exports, None, restated=restated, seed=seed)
+
+
+def _write_periods_in_parallel(exports_dir: Path, periods: list[str], exports: tuple[str, ...], seed: int,
+                               line_items_per_month: int, workers: int, progress: bool) -> dict[str, dict]:
+    # spawned, not forked: polars' thread pool does not survive a fork; each worker builds the
+    # (deterministic) organisation once
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
+                             initargs=(seed, line_items_per_month, periods[-1])) as pool, \
+            tqdm(total=len(periods), disable=not progress, unit="period", desc="generate") as bar:
+        futures = {period: pool.submit(_write_worker_period, exports_dir, period, exports, period == periods[0], seed)
+                   for period in periods}
+        entries = {}
+        for period, future in futures.items():
+            entries[period] = future.result()
+            bar.update(1)
+    return entries
 
 
 def redeliver(exports_dir: Path, *, period: str, seed: int = 42, revision: int = 1,
