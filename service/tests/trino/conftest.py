@@ -26,10 +26,9 @@ if os.environ.get("INFRALYZER_TRINO_TESTS") != "1":
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1] / "e2e"))
 
+from dbt_project_copy import project_copy  # noqa: E402
 from trino_exports import register_exports  # noqa: E402
 from trino_server import TrinoServer  # noqa: E402
-
-from dbt_project_copy import project_copy  # noqa: E402
 
 from infralyzer.dbt_runner import run_dbt  # noqa: E402
 from infralyzer.settings import Settings  # noqa: E402
