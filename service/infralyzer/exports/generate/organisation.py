@@ -78,7 +78,7 @@ import numpy as np
 import polars as pl
 
 from infralyzer.exports.generate.model.accounts import Account, assign_tags_and_principals, make_accounts
-from infralyzer.exports.generate.model.clock import period_hours
+from infralyzer.exports.generate.model.clock import CORE_FROM_H, period_hours
 from infralyzer.exports.generate.model.commitments import place_commitments
 from infralyzer.exports.generate.model.hashing import rng_for
 from infralyzer.exports.generate.model.organisation_model import OrganisationModel
@@ -86,6 +86,7 @@ from infralyzer.exports.generate.model.population import PopulationBuilder
 from infralyzer.exports.generate.model.prices import product_sku, support_sku
 from infralyzer.exports.generate.model.reference import PAYER_NAME, REGIONS
 from infralyzer.exports.generate.model.resource_ids import assign_resource_ids, pod_ids
+from infralyzer.exports.generate.model.waste_resources import append_network_resources, draw_network_resources
 from infralyzer.exports.generate.simulation.period import PeriodSim
 
 __all__ = ["Account", "Organisation", "build_organisation"]
@@ -237,6 +238,7 @@ def _finish(seed, target, anchor, granularity, k, payer_id, all_accounts, region
     hr = PopulationBuilder._concat(b.hr_parts)
     dr = PopulationBuilder._concat(b.dr_parts)
     commitments = place_commitments(seed, payer_id, anchor, t, hr, b.pool, regions)
+    network = draw_network_resources(seed, k, t, regions, len(all_accounts) - 1, CORE_FROM_H)
     # pseudo SKUs for non-usage rows
     for code in list(t.products) + ["AWSSupportBusiness", "ComputeSavingsPlans"]:
         product_sku(t, code)
@@ -248,6 +250,7 @@ def _finish(seed, target, anchor, granularity, k, payer_id, all_accounts, region
     profiles, iam = assign_tags_and_principals(rng, hr, dr, all_accounts)
     assign_resource_ids(seed, hr, dr, all_accounts, regions, t)
     pods = pod_ids(seed, hr, all_accounts, regions)
+    append_network_resources(seed, dr, network, profiles, all_accounts, regions)
     org = Organisation(
         seed=seed, line_items_per_month=target, anchor_period=anchor, granularity=granularity, scale=k,
         payer_account_id=payer_id, payer_account_name=PAYER_NAME, accounts=all_accounts[1:],
