@@ -14,8 +14,8 @@ seed is what it was without them; only these rows are added to the CUR (and FOCU
 * load balancer: `AWSELB` `<prefix>-LoadBalancerUsage` ($0.0225 an hour) and `...-LCUUsage`
   ($0.008 per LCU-hour): idle ones ~0.0005 LCU an hour; resource id the ALB's ARN.
 
-Half of each kind is idle (at least one idle of each kind per organisation); one idle resource of
-each kind is a FinOps exception (tag `user_finops-exception`): its tag profile is a copy of
+Half of each kind is idle (at least two idle and one busy of each kind per organisation); the
+first idle resource of each kind is a FinOps exception (tag `user_finops-exception`): its tag profile is a copy of
 another profile with that key added, appended to the organisation's tag profiles.
 """
 
@@ -70,11 +70,11 @@ def draw_network_resources(seed: int, k: float, t: SkuTable, regions: list[tuple
                            core_from_h: int) -> dict:
     """The networking resources of a scale k (SKUs are added to `t`, which must not be frozen yet)."""
     rng = rng_for(seed, stable_int("network"), int(k * 1000))
-    per_kind = max(2, int(round(0.02 * k)))
+    per_kind = max(4, int(round(0.03 * k)))
     parts: dict[str, list] = {n: [] for n in ("kind_name", "acct", "region", "idle", "skus", "base")}
     for kind, (_, _, _, lines) in NETWORK_KINDS.items():
         idle = rng.random(per_kind) < 0.5
-        idle[0], idle[1] = True, False
+        idle[:3] = (True, True, False)
         for i in range(per_kind):
             reg = int(rng.integers(0, len(regions)))
             region = regions[reg][0]
