@@ -42,6 +42,7 @@ final as (
 
     select
         actions.billing_period,
+        {{ kpi_period_start('actions.billing_period') }} as period_start_date,
         actions.action_id,
         actions.action_source,
         actions.account_id,
