@@ -54,6 +54,13 @@ final as (
         owners.team,
         owners.cost_centre,
         actions.action_type,
+        -- what the API's optimisation endpoints list: idle resources, rightsizing, commitments
+        case
+            when actions.action_type in ('Stop', 'Delete') then 'idle'
+            when actions.action_type in ('Rightsize', 'MigrateToGraviton', 'Upgrade', 'ScaleIn') then 'rightsizing'
+            when actions.saving_type = 'Rate Optimization' then 'commitment'
+            else 'other'
+        end as action_category,
         actions.saving_type,
         actions.current_resource_summary,
         actions.recommended_resource_summary,
