@@ -22,6 +22,7 @@ Per billing period (its CUR and its COH snapshot):
   purchase counts its savings unless an exception or its scope (its account, or all accounts at
   payer level) holds a counted usage action on a resource type it covers.
 
+`add_optimisation(exports_dir, key)` puts it in the answer key (`periods[p]["optimisation"]`);
 `optimisation_fragment(exports_dir, periods)` returns {period: {"counted_monthly_savings":
 {account: amount}, "by_action_type": {...}, "top_actions": n, "stale_actions": n,
 "exception_actions": n, "overlapping_purchases": n}}.
@@ -89,25 +90,31 @@ def _tag_exception(tags, prefix: str) -> bool:
     return any(prefix + k in keys for k in EXCEPTION_KEYS)
 
 
+def _cents8(column: str) -> pl.Expr:
+    """A money column as an exact integer of 1e-8 units (the marts' decimal(18, 8))."""
+    return (pl.col(column) * 100_000_000).round(0).cast(pl.Int64)
+
+
 def _resource_costs(lines: pl.DataFrame, period: str) -> tuple[dict, int, date]:
     end = max(lines["usage_date"]) + timedelta(days=1)
     start = max(date(int(period[:4]), int(period[5:]), 1), end - timedelta(days=30))
     stale_after = end - timedelta(days=7)
     days = (end - start).days
+    exception_keys = [f"user_{k}" for k in EXCEPTION_KEYS]
+    tagged = {
+        (a, r) for a, r, tags in lines.select("line_item_usage_account_id", "line_item_resource_id", "resource_tags")
+        .unique(subset=["line_item_usage_account_id", "line_item_resource_id", "resource_tags"]).iter_rows()
+        if any(k in _as_dict(tags) for k in exception_keys)
+    } if "resource_tags" in lines.columns else set()
+    sums = lines.with_columns(_cents8("amortised").alias("cost8")).group_by(
+        "line_item_usage_account_id", "line_item_resource_id").agg(
+        pl.col("cost8").filter(pl.col("usage_date") >= start).sum().alias("window8"),
+        pl.col("cost8").filter(pl.col("usage_date") >= stale_after).sum().alias("last7_8"))
     out: dict[tuple[str, str], dict] = {}
-    for row in lines.select("line_item_usage_account_id", "line_item_resource_id", "usage_date", "amortised",
-                            "resource_tags").iter_rows(named=True):
-        key = (row["line_item_usage_account_id"], row["line_item_resource_id"])
-        r = out.setdefault(key, {"window": Decimal(0), "last7": Decimal(0), "exception": False})
-        cost = money(row["amortised"])
-        if row["usage_date"] >= start:
-            r["window"] += cost
-        if row["usage_date"] >= stale_after:
-            r["last7"] += cost
-        r["exception"] = r["exception"] or _tag_exception(row["resource_tags"], "user_")
-    for r in out.values():
-        r["monthly"] = money(float(r["window"]) * 730 / (24 * days))
-        r["stale"] = r["last7"] == 0
+    for account, resource, window8, last7 in sums.iter_rows():
+        window = Decimal(int(window8 or 0)) * Q8
+        out[(account, resource)] = {"window": window, "monthly": money(float(window) * 730 / (24 * days)),
+                                    "stale": not last7, "exception": (account, resource) in tagged}
     return out, days, start
 
 
@@ -153,22 +160,26 @@ def _gp2_savings(lines: pl.DataFrame, period: str) -> dict[tuple[str, str], Deci
 
 def _waste_actions(lines: pl.DataFrame, costs: dict, days: int, start: date, period: str,
                    first_seen: dict[str, date]) -> list[dict]:
-    window = lines.filter(pl.col("usage_date") >= start)
-    per: dict[tuple[str, str], dict] = defaultdict(lambda: defaultdict(float))
-    prev_cost: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    for row in window.select("line_item_usage_account_id", "line_item_resource_id", "line_item_usage_type",
-                             "line_item_usage_amount", "product_instance_type", "amortised").iter_rows(named=True):
-        key = (row["line_item_usage_account_id"], row["line_item_resource_id"])
-        ut = row["line_item_usage_type"] or ""
-        for name in ("PublicIPv4:IdleAddress", "NatGateway-Hours", "LoadBalancerUsage"):
-            if name in ut:
-                per[key][name] += 1
-        for name in ("NatGateway-Bytes", "LCUUsage"):
-            if name in ut:
-                per[key][name] += row["line_item_usage_amount"] or 0.0
-        family = (row["product_instance_type"] or "").split(".")[0]
-        if "BoxUsage" in ut and family in PREVIOUS_FAMILIES:
-            prev_cost[key] += money(row["amortised"])
+    window = lines.filter(pl.col("usage_date") >= start).with_columns(
+        pl.col("line_item_usage_type").fill_null(""),
+        pl.col("product_instance_type").fill_null("").str.split(".").list.first().alias("family"))
+    ut = pl.col("line_item_usage_type")
+    amount = pl.col("line_item_usage_amount").fill_null(0.0)
+    per = {
+        (r[0], r[1]): r[2:] for r in window.group_by("line_item_usage_account_id", "line_item_resource_id").agg(
+            ut.str.contains("PublicIPv4:IdleAddress", literal=True).any().alias("PublicIPv4:IdleAddress"),
+            ut.str.contains("NatGateway-Hours", literal=True).any().alias("NatGateway-Hours"),
+            ut.str.contains("LoadBalancerUsage", literal=True).any().alias("LoadBalancerUsage"),
+            amount.filter(ut.str.contains("NatGateway-Bytes", literal=True)).sum().alias("NatGateway-Bytes"),
+            amount.filter(ut.str.contains("LCUUsage", literal=True)).sum().alias("LCUUsage"),
+            _cents8("amortised").filter(ut.str.contains("BoxUsage", literal=True)
+                                        & pl.col("family").is_in(sorted(PREVIOUS_FAMILIES))).sum().alias("prev8"),
+        ).iter_rows()
+    }
+    names = ("PublicIPv4:IdleAddress", "NatGateway-Hours", "LoadBalancerUsage", "NatGateway-Bytes", "LCUUsage",
+             "prev8")
+    per = {key: dict(zip(names, values, strict=True)) for key, values in per.items()}
+    prev_cost = {key: Decimal(int(v["prev8"])) * Q8 for key, v in per.items() if v["prev8"]}
     actions = []
 
     def add(key, rule, action, rtype, savings):
@@ -288,3 +299,14 @@ def optimisation_fragment(exports_dir: Path, periods: list[str]) -> dict[str, di
             actions += _coh_actions(coh)
         out[period] = _count(actions, costs)
     return out
+
+
+def add_optimisation(exports_dir: Path, key: dict) -> None:
+    """Set `periods[period]["optimisation"]` of the answer key for every period it describes that
+    has a CUR and a COH delivery (a re-delivered period changes only its own entry, but all are
+    recomputed: snapshot ages read the whole CUR history)."""
+    exports = key.get("exports") or ()
+    if "cur2" not in exports or "coh" not in exports:
+        return
+    for period, fragment in optimisation_fragment(exports_dir, sorted(key["periods"])).items():
+        key["periods"][period]["optimisation"] = fragment
