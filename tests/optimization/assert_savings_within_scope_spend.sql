@@ -71,8 +71,9 @@ scopes as (
         coalesce(account_spend.monthly_spend, 0) as monthly_spend
     from account_savings
     left join account_spend
-        on account_savings.billing_period = account_spend.billing_period
-        and account_savings.account_id = account_spend.account_id
+        on
+            account_savings.billing_period = account_spend.billing_period
+            and account_savings.account_id = account_spend.account_id
     union all
     select
         period_savings.billing_period,

@@ -119,13 +119,14 @@ ranked as (
         actions.resource_id is not null and coalesce(resource_costs.is_stale, true) as is_stale,
         row_number() over (
             partition by actions.billing_period, actions.dedup_key
-            order by actions.estimated_monthly_savings desc, actions.action_source, actions.action_type, actions.action_id
+            order by actions.estimated_monthly_savings desc, actions.action_source asc, actions.action_type asc, actions.action_id asc
         ) as savings_rank
     from actions
     left join resource_costs
-        on actions.billing_period = resource_costs.billing_period
-        and actions.account_id = resource_costs.usage_account_id
-        and actions.resource_id = resource_costs.resource_id
+        on
+            actions.billing_period = resource_costs.billing_period
+            and actions.account_id = resource_costs.usage_account_id
+            and actions.resource_id = resource_costs.resource_id
 
 ),
 
@@ -145,18 +146,23 @@ usage_counted as (
 -- rate actions that a counted usage action overlaps (rule 5)
 overlapped as (
 
-    select distinct rate.billing_period, rate.action_id
+    select distinct
+        rate.billing_period,
+        rate.action_id
     from usage_counted as rate
     inner join usage_counted as usage
-        on rate.billing_period = usage.billing_period
-        and (rate.is_payer_level or rate.account_id = usage.account_id)
-        and usage.usage_savings > 0
-        and (
-            (rate.resource_type like '%SavingsPlans'
-                and usage.resource_type in ('Ec2Instance', 'Ec2AutoScalingGroup', 'LambdaFunction', 'EcsService'))
-            or (rate.resource_type = 'Ec2ReservedInstances' and usage.resource_type in ('Ec2Instance', 'Ec2AutoScalingGroup'))
-            or (rate.resource_type = 'RdsReservedInstances' and usage.resource_type = 'RdsDbInstance')
-        )
+        on
+            rate.billing_period = usage.billing_period
+            and (rate.is_payer_level or rate.account_id = usage.account_id)
+            and usage.usage_savings > 0
+            and (
+                (
+                    rate.resource_type like '%SavingsPlans'
+                    and usage.resource_type in ('Ec2Instance', 'Ec2AutoScalingGroup', 'LambdaFunction', 'EcsService')
+                )
+                or (rate.resource_type = 'Ec2ReservedInstances' and usage.resource_type in ('Ec2Instance', 'Ec2AutoScalingGroup'))
+                or (rate.resource_type = 'RdsReservedInstances' and usage.resource_type = 'RdsDbInstance')
+            )
     where rate.saving_type = 'Rate Optimization'
 
 ),
@@ -173,8 +179,9 @@ final as (
         ) }} as counted_monthly_savings
     from usage_counted
     left join overlapped
-        on usage_counted.billing_period = overlapped.billing_period
-        and usage_counted.action_id = overlapped.action_id
+        on
+            usage_counted.billing_period = overlapped.billing_period
+            and usage_counted.action_id = overlapped.action_id
 
 )
 

@@ -91,13 +91,18 @@ final as (
         history.snapshot_count,
         history.first_seen_at,
         history.last_seen_at,
-        {{ dbt.datediff('history.first_seen_at', 'identified.last_refreshed_at', 'day') }} as age_days,
+        {{ dbt.datediff(
+            'history.first_seen_at',
+            'identified.last_refreshed_at',
+            'day'
+        ) }} as age_days,
         identified.billing_period = latest.latest_billing_period as is_latest_snapshot
     from identified
     inner join history
-        on identified.account_id = history.account_id
-        and identified.dedup_key = history.dedup_key
-        and identified.action_type = history.action_type
+        on
+            identified.account_id = history.account_id
+            and identified.dedup_key = history.dedup_key
+            and identified.action_type = history.action_type
     inner join latest
         on identified.account_id = latest.account_id
 

@@ -92,9 +92,10 @@ window_lines as (
         {{ dbt.split_part('line_items.instance_type', "'.'", 1) }} as instance_family
     from line_items
     inner join resource_costs
-        on line_items.billing_period = resource_costs.billing_period
-        and line_items.usage_account_id = resource_costs.usage_account_id
-        and line_items.resource_id = resource_costs.resource_id
+        on
+            line_items.billing_period = resource_costs.billing_period
+            and line_items.usage_account_id = resource_costs.usage_account_id
+            and line_items.resource_id = resource_costs.resource_id
     where line_items.usage_date >= resource_costs.window_start_date
 
 ),
@@ -120,8 +121,9 @@ matched as (
     inner join rules
         on rules.rule_id in ('idle_public_ipv4', 'idle_nat_gateway', 'idle_load_balancer', 'previous_generation_instance')
     left join previous_generation
-        on window_lines.product_code = previous_generation.product_code
-        and window_lines.instance_family = previous_generation.family
+        on
+            window_lines.product_code = previous_generation.product_code
+            and window_lines.instance_family = previous_generation.family
     where rules.rule_id != 'previous_generation_instance' or previous_generation.family is not null
     group by
         window_lines.billing_period,
@@ -140,7 +142,8 @@ usage_type_actions as (
         matched.rule_id,
         case
             when matched.rule_id = 'previous_generation_instance'
-                then previous_generation_rate.potential_savings_rate
+                then
+                    previous_generation_rate.potential_savings_rate
                     * matched.matched_cost * 730 / (24 * resource_costs.window_days)
             else rules.savings_share * resource_costs.monthly_cost
         end as estimated_monthly_savings
@@ -148,9 +151,10 @@ usage_type_actions as (
     inner join rules
         on matched.rule_id = rules.rule_id
     inner join resource_costs
-        on matched.billing_period = resource_costs.billing_period
-        and matched.usage_account_id = resource_costs.usage_account_id
-        and matched.resource_id = resource_costs.resource_id
+        on
+            matched.billing_period = resource_costs.billing_period
+            and matched.usage_account_id = resource_costs.usage_account_id
+            and matched.resource_id = resource_costs.resource_id
     cross join previous_generation_rate
     where
         matched.is_matched = 1
@@ -171,9 +175,10 @@ snapshot_actions as (
         rules.savings_share * resource_costs.monthly_cost as estimated_monthly_savings
     from snapshots
     inner join resource_costs
-        on snapshots.billing_period = resource_costs.billing_period
-        and snapshots.usage_account_id = resource_costs.usage_account_id
-        and snapshots.resource_id = resource_costs.resource_id
+        on
+            snapshots.billing_period = resource_costs.billing_period
+            and snapshots.usage_account_id = resource_costs.usage_account_id
+            and snapshots.resource_id = resource_costs.resource_id
     inner join rules
         on rules.rule_id = 'old_ebs_snapshot'
 

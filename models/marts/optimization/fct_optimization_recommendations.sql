@@ -58,8 +58,9 @@ final as (
         actions.counted_monthly_savings
     from recommendations
     inner join actions
-        on recommendations.billing_period = actions.billing_period
-        and recommendations.recommendation_id = actions.action_id
+        on
+            recommendations.billing_period = actions.billing_period
+            and recommendations.recommendation_id = actions.action_id
 
 )
 

@@ -22,7 +22,7 @@ resource_owners as (
         cost_centre,
         row_number() over (
             partition by billing_period, usage_account_id, resource_id
-            order by amortized_cost desc, team, cost_centre
+            order by amortized_cost desc, team asc, cost_centre asc
         ) as owner_rank
     from {{ ref('fct_resource_allocation') }}
 
@@ -86,10 +86,11 @@ final as (
     inner join latest
         on actions.account_id = latest.account_id
     left join resource_owners as owners
-        on actions.billing_period = owners.billing_period
-        and actions.account_id = owners.usage_account_id
-        and actions.resource_id = owners.resource_id
-        and owners.owner_rank = 1
+        on
+            actions.billing_period = owners.billing_period
+            and actions.account_id = owners.usage_account_id
+            and actions.resource_id = owners.resource_id
+            and owners.owner_rank = 1
 
 )
 
