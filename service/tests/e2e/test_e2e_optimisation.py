@@ -116,7 +116,9 @@ def test_counting_every_action_fails_an_invariant_test(built: Settings, tmp_path
     settings = Settings(project_dir=project, exports_dir=built.exports_dir, build_db=build_db,
                         publish_dir=tmp_path / "publish")
 
-    result = run_dbt(settings, "build", "--select", "int_optimization_actions+", check=False, capture=True)
+    # the unit test of the rule fails too; left out, so the model builds and the data tests run on it
+    result = run_dbt(settings, "build", "--select", "int_optimization_actions+", "--exclude",
+                     "resource_type:unit_test", check=False, capture=True)
 
     assert result.returncode != 0, result.stdout[-3000:]
     assert "FAIL" in result.stdout and "assert_one_top_action_per_resource" in result.stdout, result.stdout[-3000:]
