@@ -7,6 +7,7 @@ UTILIZATION = "select billing_period_start_date as month, {} as value from marts
 COVERAGE = "select billing_period_start_date as month, {} as value from marts.fct_commitment_coverage group by 1"
 SAVINGS = "select billing_period_start_date as month, {} as value from marts.fct_savings_summary group by 1"
 KPI = "select billing_period_start_date as month, {} as value from marts.fct_kpi_tracker {} group by 1"
+OPTIMIZATION = "select billing_period_start_date as month, {} as value from marts.fct_savings_actions group by 1"
 
 MART_QUERIES = {
     "billed_cost": SPEND.format("sum(unblended_cost)"),
@@ -40,4 +41,6 @@ MART_QUERIES = {
     "ec2_spot_coverage": KPI.format("sum(numerator) / sum(denominator)", "where kpi_id = 'ec2_spot_coverage'"),
     "compute_on_demand_share": KPI.format("sum(numerator) / sum(denominator)", "where kpi_id = 'compute_ondemand_coverage'"),
     "ebs_gp3_share": KPI.format("sum(numerator) / sum(denominator)", "where kpi_id = 'ebs_gp3_share'"),
+    "potential_savings": OPTIMIZATION.format("sum(counted_monthly_savings)"),
+    "savings_by_action_type": OPTIMIZATION.format("sum(counted_monthly_savings)"),
 }

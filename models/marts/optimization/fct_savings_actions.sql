@@ -42,7 +42,7 @@ final as (
 
     select
         actions.billing_period,
-        {{ kpi_period_start('actions.billing_period') }} as period_start_date,
+        {{ kpi_period_start('actions.billing_period') }} as billing_period_start_date,
         actions.action_id,
         actions.action_source,
         actions.account_id,

@@ -87,3 +87,18 @@ def test_recommendations_are_the_latest_snapshot_with_their_age(client, mart):
     assert len(rows) == mart("select count(*) from marts.fct_optimization_recommendations")[0][0] > 0
     assert rows[0]["age_days"] == max(r["age_days"] for r in rows) > 0
     assert {"first_seen_period", "last_seen_period", "is_top_action", "team"} <= set(rows[0])
+
+
+def test_savings_metrics_by_action_type_equal_the_mart(client, mart):
+    latest = mart("select max(billing_period_start_date) from marts.fct_savings_actions")[0][0]
+    response = client.post(f"{API}/metrics/query", headers=V, json={
+        "metrics": ["potential_savings", "savings_by_action_type"],
+        "group_by": ["metric_time__month", "savings_action__action_type"]})
+    assert response.status_code == 200, response.text
+    rows = [r for r in response.json()["data"] if r["metric_time__month"][:10] == str(latest)]
+    expected = dict(mart("select action_type, sum(counted_monthly_savings) from marts.fct_savings_actions "
+                         "where billing_period_start_date = ? group by 1", [latest]))
+    assert {r["savings_action__action_type"] for r in rows} == set(expected)
+    for row in rows:
+        assert abs(Decimal(str(row["potential_savings"])) - expected[row["savings_action__action_type"]]) < Decimal("1e-6")
+        assert row["savings_by_action_type"] == row["potential_savings"]
