@@ -1,61 +1,15 @@
 {{ config(materialized='table') }}
 {#-
     One row per billing period, usage account and resource id: what the resource actually cost
-    in the period's 30-day window, whether it is stale (no cost in the window's last 7 days) and
-    whether its tags mark it as a FinOps exception (docs/cost_rules.md, 'Optimisation').
-
-    The window is the last 30 days of the period's CUR, ending the day after its latest usage
-    day (the whole month for a closed period, up to the last delivered day for the open one),
-    clipped to the period: a period is read on its own, so a re-delivered month never changes
-    another month's window. Costs are amortised (what the resource really costs, RI and Savings
-    Plan covered hours at their effective rate) over usage lines only (Usage, DiscountedUsage,
-    SavingsPlanCoveredUsage); `monthly_cost` scales the window to a 730-hour month.
+    in its period's 30-day window (int_optimization_resource_lines), whether it is stale (no cost
+    in the window's last 7 days) and whether its tags mark it as a FinOps exception
+    (docs/cost_rules.md, 'Optimisation'). Costs are amortised: what the resource really costs,
+    RI and Savings Plan covered hours at their effective rate; `monthly_cost` scales the window
+    to a 730-hour month.
 -#}
-with line_items as (
+with in_window as (
 
-    select * from {{ ref('int_line_items_amortized') }}
-    where
-        resource_id is not null
-        and line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
-
-),
-
-periods as (
-
-    select
-        billing_period,
-        {{ dbt.dateadd('day', 1, 'max(usage_date)') }} as window_end_date
-    from line_items
-    group by billing_period
-
-),
-
-windows as (
-
-    select
-        billing_period,
-        cast(window_end_date as date) as window_end_date,
-        cast(greatest(
-            {{ kpi_period_start('billing_period') }},
-            {{ dbt.dateadd('day', -30, 'window_end_date') }}
-        ) as date) as window_start_date,
-        cast({{ dbt.dateadd('day', -7, 'window_end_date') }} as date) as stale_after_date
-    from periods
-
-),
-
-in_window as (
-
-    select
-        line_items.*,
-        windows.window_start_date,
-        windows.window_end_date,
-        windows.stale_after_date,
-        line_items.usage_date >= windows.window_start_date as is_in_window,
-        line_items.usage_date >= windows.stale_after_date as is_in_last_7_days
-    from line_items
-    inner join windows
-        on line_items.billing_period = windows.billing_period
+    select * from {{ ref('int_optimization_resource_lines') }}
 
 ),
 

@@ -14,12 +14,10 @@
     * previous-generation instance: the KPI tracker's savings rate of ec2_previous_generation
       times the monthly cost of the instance's previous-generation instance hours.
 -#}
-with line_items as (
+with resource_lines as (
 
-    select * from {{ ref('int_line_items_amortized') }}
-    where
-        resource_id is not null
-        and line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
+    select * from {{ ref('int_optimization_resource_lines') }}
+    where is_in_window
 
 ),
 
@@ -82,21 +80,15 @@ previous_generation_rate as (
 window_lines as (
 
     select
-        line_items.billing_period,
-        line_items.usage_account_id,
-        line_items.resource_id,
-        line_items.product_code,
-        line_items.usage_type,
-        line_items.usage_amount,
-        line_items.amortized_cost,
-        {{ dbt.split_part('line_items.instance_type', "'.'", 1) }} as instance_family
-    from line_items
-    inner join resource_costs
-        on
-            line_items.billing_period = resource_costs.billing_period
-            and line_items.usage_account_id = resource_costs.usage_account_id
-            and line_items.resource_id = resource_costs.resource_id
-    where line_items.usage_date >= resource_costs.window_start_date
+        billing_period,
+        usage_account_id,
+        resource_id,
+        product_code,
+        usage_type,
+        usage_amount,
+        amortized_cost,
+        {{ dbt.split_part('instance_type', "'.'", 1) }} as instance_family
+    from resource_lines
 
 ),
 

@@ -1,0 +1,61 @@
+{#-
+    The usage lines of resources (Usage, DiscountedUsage, SavingsPlanCoveredUsage with a
+    resource id), each with its billing period's 30-day window (docs/cost_rules.md,
+    'Optimisation'): one row per line item. Read by int_optimization_resource_costs (what a
+    resource costs) and int_optimization_waste_actions (what the waste rules match), so both
+    see the same lines and the same window.
+
+    The window is the last 30 days of the period's CUR, ending the day after its latest usage
+    day (the whole month for a closed period, up to the last delivered day for the open one),
+    clipped to the period: a period is read on its own, so a re-delivered month never changes
+    another month's window. The last 7 days decide whether a resource is stale.
+-#}
+with line_items as (
+
+    select * from {{ ref('int_line_items_amortized') }}
+    where
+        resource_id is not null
+        and line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
+
+),
+
+periods as (
+
+    select
+        billing_period,
+        {{ dbt.dateadd('day', 1, 'max(usage_date)') }} as window_end_date
+    from line_items
+    group by billing_period
+
+),
+
+windows as (
+
+    select
+        billing_period,
+        cast(window_end_date as date) as window_end_date,
+        cast(greatest(
+            {{ kpi_period_start('billing_period') }},
+            {{ dbt.dateadd('day', -30, 'window_end_date') }}
+        ) as date) as window_start_date,
+        cast({{ dbt.dateadd('day', -7, 'window_end_date') }} as date) as stale_after_date
+    from periods
+
+),
+
+in_window as (
+
+    select
+        line_items.*,
+        windows.window_start_date,
+        windows.window_end_date,
+        windows.stale_after_date,
+        line_items.usage_date >= windows.window_start_date as is_in_window,
+        line_items.usage_date >= windows.stale_after_date as is_in_last_7_days
+    from line_items
+    inner join windows
+        on line_items.billing_period = windows.billing_period
+
+)
+
+select * from in_window
