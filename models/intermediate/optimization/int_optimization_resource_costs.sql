@@ -28,8 +28,7 @@ per_resource as (
         sum(case when in_window.is_in_last_7_days then in_window.amortized_cost else 0 end) as last_7_days_cost,
         sum(in_window.amortized_cost) as period_cost,
         max(case when in_window.usage_type like '%BoxUsage%' then in_window.instance_type end) as instance_type,
-        max(case when {{ has_exception_tag('in_window.resource_tags', 'user_') }} then 1 else 0 end) = 1
-            as has_exception_tag
+        max(case when in_window.has_exception_tag then 1 else 0 end) = 1 as has_exception_tag
     from in_window
     group by
         in_window.billing_period,

@@ -1,9 +1,10 @@
+{{ config(materialized='table') }}
 {#-
     The usage lines of resources (Usage, DiscountedUsage, SavingsPlanCoveredUsage with a
-    resource id), each with its billing period's 30-day window (docs/cost_rules.md,
-    'Optimisation'): one row per line item. Read by int_optimization_resource_costs (what a
-    resource costs) and int_optimization_waste_actions (what the waste rules match), so both
-    see the same lines and the same window.
+    resource id), summed per day, usage type and instance type, each with its billing period's
+    30-day window (docs/cost_rules.md, 'Optimisation'). Read by int_optimization_resource_costs
+    (what a resource costs) and int_optimization_waste_actions (what the waste rules match), so
+    both see the same lines and the same window, and the line items are scanned once.
 
     The window is the last 30 days of the period's CUR, ending the day after its latest usage
     day (the whole month for a closed period, up to the last delivered day for the open one),
@@ -19,12 +20,40 @@ with line_items as (
 
 ),
 
+daily as (
+
+    select
+        billing_period,
+        usage_account_id,
+        resource_id,
+        usage_date,
+        product_code,
+        usage_type,
+        instance_type,
+        max(payer_account_id) as payer_account_id,
+        max(service) as service,
+        max(region) as region,
+        max(case when {{ has_exception_tag('resource_tags', 'user_') }} then 1 else 0 end) = 1 as has_exception_tag,
+        sum(usage_amount) as usage_amount,
+        sum(amortized_cost) as amortized_cost
+    from line_items
+    group by
+        billing_period,
+        usage_account_id,
+        resource_id,
+        usage_date,
+        product_code,
+        usage_type,
+        instance_type
+
+),
+
 periods as (
 
     select
         billing_period,
         {{ dbt.dateadd('day', 1, 'max(usage_date)') }} as window_end_date
-    from line_items
+    from daily
     group by billing_period
 
 ),
@@ -43,19 +72,19 @@ windows as (
 
 ),
 
-in_window as (
+final as (
 
     select
-        line_items.*,
+        daily.*,
         windows.window_start_date,
         windows.window_end_date,
         windows.stale_after_date,
-        line_items.usage_date >= windows.window_start_date as is_in_window,
-        line_items.usage_date >= windows.stale_after_date as is_in_last_7_days
-    from line_items
+        daily.usage_date >= windows.window_start_date as is_in_window,
+        daily.usage_date >= windows.stale_after_date as is_in_last_7_days
+    from daily
     inner join windows
-        on line_items.billing_period = windows.billing_period
+        on daily.billing_period = windows.billing_period
 
 )
 
-select * from in_window
+select * from final
