@@ -2,9 +2,10 @@
 gateways and Application Load Balancers, each either busy or idle, and a few of them tagged as
 FinOps exceptions.
 
-They are drawn after the rest of the organisation (`organisation._finish`) with their own random
-generator and appended to the daily resources, so every other resource, price, tag and id of a
-seed is what it was without them; only these rows are added to the CUR (and FOCUS).
+They are drawn after the rest of the organisation (`organisation._finish`, once its scale is
+calibrated without them) with their own random generator and appended to the daily resources, so
+every other resource, price, tag and id of a seed is what it was without them; only these rows
+(and the tax, support and discounts on them) are added to the CUR (and FOCUS).
 
 * public IPv4: `AmazonVPC` `<prefix>-PublicIPv4:IdleAddress` (an Elastic IP attached to nothing,
   always waste) or `...:InUseAddress` ($0.005 an hour either way); resource id `eipalloc-<hex>`;
@@ -25,7 +26,7 @@ import numpy as np
 
 from infralyzer.exports.generate.model.clock import INF_H
 from infralyzer.exports.generate.model.hashing import hex_strings, rng_for, stable_int
-from infralyzer.exports.generate.model.prices import Sku, SkuTable, _base_pmap
+from infralyzer.exports.generate.model.prices import Sku, SkuTable, _base_pmap, product_sku
 from infralyzer.exports.generate.model.reference import DAILY_LINES
 
 K_NET = 18
@@ -92,6 +93,8 @@ def draw_network_resources(seed: int, k: float, t: SkuTable, regions: list[tuple
             parts["idle"].append(bool(idle[i]))
             parts["skus"].append(skus)
             parts["base"].append(base)
+    for product, _, _, _ in NETWORK_KINDS.values():  # the pseudo SKU of its non-usage rows (tax, EDP, ...)
+        product_sku(t, product)
     n = len(parts["acct"])
     return {
         "kind_name": np.array(parts["kind_name"], dtype=object),
