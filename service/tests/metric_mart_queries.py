@@ -11,6 +11,7 @@ FORECAST = ("select cast(billing_period || '-01' as date) as month, {} as value 
             "group by 1")
 BUDGET = ("select cast(first_billing_period || '-01' as date) as month, {} as value from marts.fct_budget_status "
           "group by 1")
+OPTIMIZATION = "select billing_period_start_date as month, {} as value from marts.fct_savings_actions group by 1"
 
 MART_QUERIES = {
     "billed_cost": SPEND.format("sum(unblended_cost)"),
@@ -46,6 +47,8 @@ MART_QUERIES = {
     "ebs_gp3_share": KPI.format("sum(numerator) / sum(denominator)", "where kpi_id = 'ebs_gp3_share'"),
     "kpi_potential_savings": KPI.format("sum(potential_savings)", ""),
     "kpi_account_count": KPI.format("count(distinct usage_account_id)", ""),
+    "potential_savings": OPTIMIZATION.format("sum(counted_monthly_savings)"),
+    "savings_by_action_type": OPTIMIZATION.format("sum(counted_monthly_savings)"),
 }
 
 # The forecast and budget metrics: their months reach past the data (the forecast horizon), so they

@@ -41,6 +41,7 @@ from tqdm import tqdm
 
 from infralyzer.exports.generate import answer_key as _ak
 from infralyzer.exports.generate.allocation_key import allocation_fragment
+from infralyzer.exports.generate.optimisation_key import add_optimisation
 from infralyzer.exports.generate.organisation import Organisation, build_organisation
 from infralyzer.exports.generate.simulation.period import PeriodSim
 from infralyzer.exports.generate.writers import carbon, coh
@@ -127,6 +128,7 @@ def generate(exports_dir: Path, *, periods: list[str], line_items_per_month: int
             for period in periods:
                 key["periods"][period] = _write_period(exports_dir, org, period, 0, exports, bar,
                                                        restated=(period == periods[0]), seed=seed)
+    add_optimisation(exports_dir, key)
     _ak.write_key(exports_dir, key)
     return key
 
@@ -186,5 +188,6 @@ def redeliver(exports_dir: Path, *, period: str, seed: int = 42, revision: int =
                               seed=seed)
     key["periods"][period] = entry
     key["periods"] = {p: key["periods"][p] for p in periods}
+    add_optimisation(exports_dir, key)
     _ak.write_key(exports_dir, key)
     return key

@@ -78,7 +78,7 @@ import numpy as np
 import polars as pl
 
 from infralyzer.exports.generate.model.accounts import Account, assign_tags_and_principals, make_accounts
-from infralyzer.exports.generate.model.clock import period_hours
+from infralyzer.exports.generate.model.clock import CORE_FROM_H, period_hours
 from infralyzer.exports.generate.model.commitments import place_commitments
 from infralyzer.exports.generate.model.hashing import rng_for
 from infralyzer.exports.generate.model.organisation_model import OrganisationModel
@@ -86,6 +86,7 @@ from infralyzer.exports.generate.model.population import PopulationBuilder
 from infralyzer.exports.generate.model.prices import product_sku, support_sku
 from infralyzer.exports.generate.model.reference import PAYER_NAME, REGIONS
 from infralyzer.exports.generate.model.resource_ids import assign_resource_ids, pod_ids
+from infralyzer.exports.generate.model.waste_resources import append_network_resources, draw_network_resources
 from infralyzer.exports.generate.simulation.period import PeriodSim
 
 __all__ = ["Account", "Organisation", "build_organisation"]
@@ -199,9 +200,9 @@ def build_organisation(seed: int, line_items_per_month: int, anchor_period: str 
         k_new = k * target / max(est, 1.0)
         k = max(0.3, 0.5 * k + 0.5 * k_new) if est > 0 else k * 2
     b, k, _err, _est = best
-    org = _finish(seed, target, anchor, granularity, k, payer_id, all_accounts, regions, b)
     if target >= DRY_RUN_BELOW:
-        return org
+        return _finish(seed, target, anchor, granularity, k, payer_id, all_accounts, regions, b)
+    org = _finish(seed, target, anchor, granularity, k, payer_id, all_accounts, regions, b, network=False)
     # Small organisations: fixed rows (commitments near the anchor, minimum counts) dominate, so the
     # scale is refined with a dry simulation of the anchor period (cheap at this size).
     tried = []
@@ -213,8 +214,11 @@ def build_organisation(seed: int, line_items_per_month: int, anchor_period: str 
             break
         k = max(0.3, k * (target / rows) ** (1.0 if len(tried) < 3 else 0.6))
         b, _ = trial(k)
-        org = _finish(seed, target, anchor, granularity, k, payer_id, all_accounts, regions, b)
-    return min(tried, key=lambda x: x[0])[2]
+        org = _finish(seed, target, anchor, granularity, k, payer_id, all_accounts, regions, b, network=False)
+    # the scale is calibrated without the networking resources (model/waste_resources.py), so they
+    # add to the population of a seed without changing it
+    k = min(tried, key=lambda x: x[0])[1]
+    return _finish(seed, target, anchor, granularity, k, payer_id, all_accounts, regions, trial(k)[0])
 
 
 DRY_RUN_BELOW = 300_000
@@ -229,7 +233,7 @@ def _dry_rows(org: Organisation) -> float:
 
 
 def _finish(seed, target, anchor, granularity, k, payer_id, all_accounts, regions,
-            b: PopulationBuilder) -> Organisation:
+            b: PopulationBuilder, network: bool = True) -> Organisation:
     """The organisation of a drawn population: commitments on its pools, pseudo SKUs, tags, IAM
     principals and resource ids."""
     rng = rng_for(seed, 4)
@@ -241,6 +245,7 @@ def _finish(seed, target, anchor, granularity, k, payer_id, all_accounts, region
     for code in list(t.products) + ["AWSSupportBusiness", "ComputeSavingsPlans"]:
         product_sku(t, code)
     support_sku(t)
+    drawn = draw_network_resources(seed, k, t, regions, len(all_accounts) - 1, CORE_FROM_H) if network else None
     t.freeze()
     for c in commitments:  # SKUs added after the rates were computed are not eligible
         if c.sp_rate is not None and len(c.sp_rate) < t.n:
@@ -248,6 +253,8 @@ def _finish(seed, target, anchor, granularity, k, payer_id, all_accounts, region
     profiles, iam = assign_tags_and_principals(rng, hr, dr, all_accounts)
     assign_resource_ids(seed, hr, dr, all_accounts, regions, t)
     pods = pod_ids(seed, hr, all_accounts, regions)
+    if drawn is not None:
+        append_network_resources(seed, dr, drawn, profiles, all_accounts, regions)
     org = Organisation(
         seed=seed, line_items_per_month=target, anchor_period=anchor, granularity=granularity, scale=k,
         payer_account_id=payer_id, payer_account_name=PAYER_NAME, accounts=all_accounts[1:],

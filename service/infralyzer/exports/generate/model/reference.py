@@ -131,6 +131,8 @@ SERVICE_CATEGORY = {
     "AWS Support (Business)": ("Management and Governance", "Support"),
     "Savings Plans for AWS Compute usage": ("Compute", "Other (Compute)"),
     "Datadog Pro (Per Host)": ("Management and Governance", "Observability"),
+    "Amazon Virtual Private Cloud": ("Networking", "Network Infrastructure"),
+    "Elastic Load Balancing": ("Networking", "Network Infrastructure"),
 }
 MARKETPLACE = {
     "product_code": "6ng2q7n9hd0vkmpcrq3nlf4eq",

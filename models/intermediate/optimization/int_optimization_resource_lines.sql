@@ -1,0 +1,90 @@
+{{ config(materialized='table') }}
+{#-
+    The usage lines of resources (Usage, DiscountedUsage, SavingsPlanCoveredUsage with a
+    resource id), summed per day, usage type and instance type, each with its billing period's
+    30-day window (docs/cost_rules.md, 'Optimisation'). Read by int_optimization_resource_costs
+    (what a resource costs) and int_optimization_waste_actions (what the waste rules match), so
+    both see the same lines and the same window, and the line items are scanned once.
+
+    The window is the last 30 days of the period's CUR, ending the day after its latest usage
+    day (the whole month for a closed period, up to the last delivered day for the open one),
+    clipped to the period: a period is read on its own, so a re-delivered month never changes
+    another month's window. The last 7 days decide whether a resource is stale.
+-#}
+with line_items as (
+
+    select * from {{ ref('int_line_items_amortized') }}
+    where
+        resource_id is not null
+        and line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
+
+),
+
+daily as (
+
+    select
+        billing_period,
+        usage_account_id,
+        resource_id,
+        usage_date,
+        product_code,
+        usage_type,
+        instance_type,
+        max(payer_account_id) as payer_account_id,
+        max(service) as service,
+        max(region) as region,
+        max(case when {{ has_exception_tag('resource_tags', 'user_') }} then 1 else 0 end) = 1 as has_exception_tag,
+        sum(usage_amount) as usage_amount,
+        sum(amortized_cost) as amortized_cost
+    from line_items
+    group by
+        billing_period,
+        usage_account_id,
+        resource_id,
+        usage_date,
+        product_code,
+        usage_type,
+        instance_type
+
+),
+
+periods as (
+
+    select
+        billing_period,
+        {{ dbt.dateadd('day', 1, 'max(usage_date)') }} as window_end_date
+    from daily
+    group by billing_period
+
+),
+
+windows as (
+
+    select
+        billing_period,
+        cast(window_end_date as date) as window_end_date,
+        cast(greatest(
+            {{ kpi_period_start('billing_period') }},
+            {{ dbt.dateadd('day', -30, 'window_end_date') }}
+        ) as date) as window_start_date,
+        cast({{ dbt.dateadd('day', -7, 'window_end_date') }} as date) as stale_after_date
+    from periods
+
+),
+
+final as (
+
+    select
+        daily.*,
+        windows.window_start_date,
+        windows.window_end_date,
+        windows.stale_after_date,
+        daily.usage_date >= windows.window_start_date as is_in_window,
+        daily.usage_date >= windows.stale_after_date as is_in_last_7_days
+    from daily
+    inner join windows
+        on daily.billing_period = windows.billing_period
+
+)
+
+select * from final
