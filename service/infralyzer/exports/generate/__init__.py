@@ -38,6 +38,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from infralyzer.exports.generate import answer_key as _ak
+from infralyzer.exports.generate import injected_anomalies as _injected
 from infralyzer.exports.generate.allocation_key import allocation_fragment
 from infralyzer.exports.generate.organisation import Organisation, build_organisation
 from infralyzer.exports.generate.simulation.period import PeriodSim
@@ -83,6 +84,8 @@ def _write_period(exports_dir: Path, org: Organisation, period: str, revision: i
             if bar is not None:
                 bar.update(1)
     result = sim.result()
+    if org.anomaly_plan is not None:
+        _injected.record_period(org.anomaly_plan, sim, period)
     org.cache[(period, revision)] = result
     org.cache.setdefault("_current", {})[period] = revision
     entry = dict(result["key"])
@@ -102,8 +105,12 @@ def _write_period(exports_dir: Path, org: Organisation, period: str, revision: i
 
 
 def generate(exports_dir: Path, *, periods: list[str], line_items_per_month: int = 20_000, seed: int = 42,
-             exports: tuple[str, ...] = ("cur2", "focus", "coh", "carbon"), progress: bool = False) -> dict:
-    """Write every requested export for every period, then the answer key; return the key."""
+             exports: tuple[str, ...] = ("cur2", "focus", "coh", "carbon"), progress: bool = False,
+             anomalies: bool = False) -> dict:
+    """Write every requested export for every period, then the answer key; return the key.
+
+    `anomalies=True` injects labelled spend anomalies (injected_anomalies.py), listed in the key's
+    `injected_anomalies`."""
     exports_dir = Path(exports_dir)
     periods = _check_periods(periods)
     exports = tuple(exports)
@@ -112,6 +119,9 @@ def generate(exports_dir: Path, *, periods: list[str], line_items_per_month: int
         raise ValueError(f"unknown exports: {sorted(unknown)}")
     org = build_organisation(seed, line_items_per_month, anchor_period=periods[-1])
     key = _ak.new_key(org, periods, exports)
+    if anomalies:
+        org.anomaly_plan = _injected.plan_for(org, periods)
+        key["injected_anomalies"] = org.anomaly_plan.entries
     with tqdm(total=0, disable=not progress, unit="block", desc="generate") as bar:
         for period in periods:
             key["periods"][period] = _write_period(exports_dir, org, period, 0, exports, bar,
@@ -140,6 +150,8 @@ def redeliver(exports_dir: Path, *, period: str, seed: int = 42, revision: int =
             raise ValueError(f"the exports were generated with line_items_per_month={n}; a re-delivery keeps the "
                              f"organisation, so it cannot change to {line_items_per_month}")
         org = build_organisation(seed, n, anchor_period=key["anchor_period"])
+        if key.get("injected_anomalies"):
+            org.anomaly_plan = _injected.plan_from_key(org, key["injected_anomalies"])
     exports = tuple(key.get("exports") or ("cur2", "focus"))
     periods = sorted(set(key["periods"]) | {period})
     with tqdm(total=0, disable=not progress, unit="block", desc="redeliver") as bar:
