@@ -57,7 +57,12 @@ cells as (
         coalesce(usage_type, '(none)') as usage_type,
         sum(amortized_cost) as effective_cost
     from spend_by_day
-    group by billing_period, usage_date, usage_account_id, service, coalesce(region, 'global'),
+    group by
+        billing_period,
+        usage_date,
+        usage_account_id,
+        service,
+        coalesce(region, 'global'),
         coalesce(usage_type, '(none)')
 
 ),

@@ -18,11 +18,18 @@ same_weekday as (
         monitor_value,
         usage_date,
         actual_cost,
-        {%- for weeks in [1, 2, 3, 4] %}
-        lag(actual_cost, {{ weeks * 7 }}) over (
+        lag(actual_cost, 7) over (
             partition by monitor_dimension, monitor_value order by usage_date
-        ) as cost_{{ weeks }}w_before{{ "," if not loop.last }}
-        {%- endfor %}
+        ) as cost_1w_before,
+        lag(actual_cost, 14) over (
+            partition by monitor_dimension, monitor_value order by usage_date
+        ) as cost_2w_before,
+        lag(actual_cost, 21) over (
+            partition by monitor_dimension, monitor_value order by usage_date
+        ) as cost_3w_before,
+        lag(actual_cost, 28) over (
+            partition by monitor_dimension, monitor_value order by usage_date
+        ) as cost_4w_before
     from monitor_days
 
 ),

@@ -52,7 +52,7 @@ final as (
         coalesce(monitor_costs.actual_cost, 0) as actual_cost
     from monitors
     inner join days
-        on days.date_day >= monitors.first_date
+        on monitors.first_date <= days.date_day
     left join monitor_costs
         on
             monitors.monitor_dimension = monitor_costs.monitor_dimension

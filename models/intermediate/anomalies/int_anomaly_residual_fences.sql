@@ -38,8 +38,8 @@ past_residuals as (
         on
             scored.monitor_dimension = past.monitor_dimension
             and scored.monitor_value = past.monitor_value
-            and past.usage_date < scored.usage_date
-            and past.usage_date >= {{ dbt.dateadd('day', '-thresholds.residual_window_days', 'scored.usage_date') }}
+            and scored.usage_date > past.usage_date
+            and {{ dbt.dateadd('day', '-thresholds.residual_window_days', 'scored.usage_date') }} <= past.usage_date
 
 ),
 

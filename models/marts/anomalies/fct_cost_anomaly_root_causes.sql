@@ -85,7 +85,7 @@ ranked as (
         cast(round(impact_cost * {{ ratio('weight', 'total_weight') }}, 2) as decimal(38, 2)) as rounded_share,
         row_number() over (
             partition by anomaly_id
-            order by weight desc, usage_account_id, service, region, usage_type
+            order by weight desc, usage_account_id asc, service asc, region asc, usage_type asc
         ) as root_cause_rank
     from weights
 
@@ -97,6 +97,7 @@ final as (
         anomaly_id,
         root_cause_rank,
         usage_date,
+        substr(cast(usage_date as varchar), 1, 7) as billing_period,
         monitor_dimension,
         usage_account_id,
         service,

@@ -17,6 +17,7 @@ from infralyzer.api.auth import KeyStore, get_principal, load_keys
 from infralyzer.api.backends import Backend, make_backend
 from infralyzer.api.caching.responses import ResponseCache
 from infralyzer.api.routers import allocation, discounts, health, kpi, metrics, spend, sql, tables
+from infralyzer.api.routers import ai_anomalies
 from infralyzer.api.semantic_layer import SemanticLayers
 from infralyzer.publish import SnapshotReader
 from infralyzer.settings import Settings, get_settings
@@ -80,6 +81,7 @@ def create_app(publish_dir: Path | None = None, settings: Settings | None = None
     for router in (tables.router, spend.router, discounts.router, kpi.router, allocation.router,
                    metrics.router, sql.router):
         app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(get_principal)])
+    app.include_router(ai_anomalies.router, prefix=API_PREFIX, dependencies=[Depends(get_principal)])
     if app.state.keys.development_mode:
         log.warning("No API keys configured (INFRALYZER_API_KEYS_FILE / INFRALYZER_API_KEYS): LOCAL DEVELOPMENT "
                     "MODE, every request is an unscoped analyst. Configure keys before exposing the API.")

@@ -162,17 +162,22 @@ def plan(org, periods: list[str]) -> list[Injection]:
     n = 0
     while start < end_day and accounts:
         kind = KINDS[n % len(KINDS)]
-        choices = [a for a in accounts if a not in recent] or accounts
-        acct = int(rng.choice(choices))
         length = {"spike": 1, "level_shift": LEVEL_SHIFT_DAYS, "drift": DRIFT_DAYS,
                   "runaway_resource": RUNAWAY_DAYS}[kind]
         days = min(length, end_day - start)
-        lo, hi = STRENGTH[kind]
-        extra = float(daily_cost[acct] * rng.uniform(lo, hi))
-        alive = ((dr["acct"] == acct) & (dr["birth"] <= start * 24) & (dr["death"] >= (start + length) * 24)
-                 & np.isin(dr["kind"], RUNAWAY_TEMPLATES if kind == "runaway_resource" else CHANGED_KINDS))
-        candidates = np.nonzero(alive & (day_cost > 0))[0]
+        kinds = RUNAWAY_TEMPLATES if kind == "runaway_resource" else CHANGED_KINDS
+        usable = np.isin(dr["kind"], kinds) & (dr["birth"] <= start * 24) & (dr["death"] >= (start + length) * 24)
+        usable &= day_cost[: len(dr["kind"])] > 0
+        # accounts not hit by the last two anomalies first, in a random order; then the others
+        order = [int(a) for a in rng.permutation(accounts)]
+        order = [a for a in order if a not in recent] + [a for a in order if a in recent]
+        for acct in order:
+            candidates = np.nonzero(usable & (dr["acct"] == acct))[0]
+            if len(candidates):
+                break
         if len(candidates):
+            lo, hi = STRENGTH[kind]
+            extra = float(daily_cost[acct] * rng.uniform(lo, hi))
             top = candidates[np.argsort(-day_cost[candidates], kind="stable")[:3]]
             resource = int(rng.choice(top))
             if kind == "runaway_resource":
@@ -222,6 +227,7 @@ def to_key(org, injections: list[Injection]) -> list[dict]:
             **asdict(inj),
             "account_id": org.all_accounts[int(org.dr["acct"][i])].account_id,
             "product_code": sku.product_code,
+            "service": sku.servicecode,
             "region": sku.region or "global",
             "resource_id": None if org.dr["rid"][i] is None else str(org.dr["rid"][i]),
             "start_date": str(EPOCH + timedelta(days=inj.start_day)),
