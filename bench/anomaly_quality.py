@@ -37,20 +37,12 @@ import duckdb
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "service"))
 
+from benchmark import periods_ending  # noqa: E402  (bench/ is the script's folder)
 from infralyzer.dbt_runner import run_dbt  # noqa: E402
 from infralyzer.exports.generate import generate  # noqa: E402
 from infralyzer.settings import Settings  # noqa: E402
 
 KINDS = ("spike", "level_shift", "runaway_resource", "drift")
-
-
-def periods_ending(months: int, end: str) -> list[str]:
-    year, month = (int(x) for x in end.split("-"))
-    out = []
-    for _ in range(months):
-        out.append(f"{year:04d}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return sorted(out)
 
 
 def build(workdir: Path, months: int, end: str, line_items: int, seed: int) -> tuple[dict, Path]:
@@ -65,7 +57,8 @@ def build(workdir: Path, months: int, end: str, line_items: int, seed: int) -> t
     root = workdir / f"build-{seed}-{months}-{end}-{line_items}"
     settings = Settings(exports_dir=exports, build_db=root / "infralyzer.duckdb", publish_dir=root / "publish")
     t = time.perf_counter()
-    result = run_dbt(settings, "build", "--select", "+fct_cost_anomalies", "--exclude-resource-type", "unit_test",
+    result = run_dbt(settings, "build", "--select", "+fct_cost_anomalies", "--indirect-selection", "buildable",
+                     "--exclude-resource-type", "unit_test",
                      capture=True, check=False)
     if result.returncode:
         sys.exit(f"dbt build failed:\n{result.stdout[-5000:]}")

@@ -5,7 +5,6 @@ the marts; these handlers only filter and page them."""
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -16,21 +15,22 @@ from infralyzer.api.common import (
     Builder, CommonFilters, Filters, FormatParam, Pagination, order_and_page, respond, split_values,
 )
 from infralyzer.api.deps import Context
+from infralyzer.api.errors import ApiError
 from infralyzer.api.formats import TABULAR_RESPONSES
 
 router = APIRouter(prefix="/ai", tags=["ai"], responses=TABULAR_RESPONSES)
 
 
-class Monitor(str, Enum):
-    account = "account"
-    service = "service"
-    cost_category = "cost_category"
+MONITORS = ("account", "service", "cost_category")
+SEVERITIES = ("low", "medium", "high")
 
 
-class Severity(str, Enum):
-    low = "low"
-    medium = "medium"
-    high = "high"
+def _choices(name: str, values: list[str] | None, allowed: tuple[str, ...]) -> list[str]:
+    chosen = split_values(values)
+    bad = [v for v in chosen if v not in allowed]
+    if bad:
+        raise ApiError(422, "invalid_parameter", f"{name} is one of {', '.join(allowed)}.", {name: bad[:10]})
+    return chosen
 
 
 def _rows(ctx: Context, request: Request, fmt, b: Builder, p, default_sort: list[str]) -> Response:
@@ -43,12 +43,13 @@ def _rows(ctx: Context, request: Request, fmt, b: Builder, p, default_sort: list
                                           "severity and top root cause (fct_cost_anomalies)")
 def anomaly_detection(
     ctx: Context, request: Request, f: CommonFilters, p: Pagination,
-    monitor: Annotated[list[Monitor] | None, Query(description="Monitor dimensions: account, service, "
-                                                               "cost_category.")] = None,
+    monitor: Annotated[list[str] | None, Query(description="Monitor dimensions: account, service, cost_category; "
+                                                           "repeat or comma-separate.", max_length=10)] = None,
     monitor_value: Annotated[list[str] | None, Query(description="Monitored values (an account id, a service, a "
                                                                  "cost category value); repeat or comma-separate.",
                                                      max_length=500)] = None,
-    severity: Annotated[list[Severity] | None, Query(description="low, medium, high.")] = None,
+    severity: Annotated[list[str] | None, Query(description="low, medium, high; repeat or comma-separate.",
+                                                max_length=10)] = None,
     min_impact: Annotated[float | None, Query(ge=0, description="Least impact (actual - expected), dollars.")] = None,
     min_impact_pct: Annotated[float | None, Query(ge=0, description="Least impact, % of expected.")] = None,
     fmt: FormatParam = None,
@@ -61,9 +62,9 @@ def anomaly_detection(
     ctx.catalog.require(table, ctx.principal)
     b = Builder(table).apply(Filters(f.period_from, f.period_to, f.accounts), ctx.catalog)
     b.where_in("top_root_cause_service", f.services).where_in("top_root_cause_region", f.regions)
-    b.where_in("monitor_dimension", [m.value for m in monitor or []])
+    b.where_in("monitor_dimension", _choices("monitor", monitor, MONITORS))
     b.where_in("monitor_value", split_values(monitor_value))
-    b.where_in("severity", [s.value for s in severity or []])
+    b.where_in("severity", _choices("severity", severity, SEVERITIES))
     b.where("impact_cost", exp.GTE, min_impact).where("impact_pct", exp.GTE, min_impact_pct)
     return _rows(ctx, request, fmt, b, p, ["-usage_date", "-impact_cost"])
 
