@@ -31,7 +31,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from infralyzer.exports.generate.model.clock import INF_H, period_hours
+from infralyzer.exports.generate.model.clock import period_hours
 from infralyzer.exports.generate.model.hashing import rng_for
 from infralyzer.exports.generate.model.reference import K_DDB, K_DT, K_LAMBDA, K_MISC, K_S3
 
