@@ -1,9 +1,11 @@
+{{ config(materialized='table') }}
 {#-
     The anomalies detected: one row per day and monitor
     (monitor dimension account, service or cost_category, and its value) whose effective cost of
     consumption was above Tukey's mild fence of the series' past residuals and material by the
     thresholds of anomaly_thresholds, scored and graded. fct_cost_anomalies publishes them with
-    their top root cause. Every figure is computed from data up to the day itself.
+    their top root cause. Every figure is computed from data up to the day itself. A table, not a
+    view: both anomaly marts read it, and the fences are the costly step.
 -#}
 with expectations as (
 

@@ -19,38 +19,73 @@ cells as (
 
 ),
 
+-- each anomaly's day (weeks_before 0) and the same weekday of the four weeks before
+anomaly_days as (
+
+    {%- for weeks in [0, 1, 2, 3, 4] %}
+    select
+        anomaly_id,
+        usage_date,
+        monitor_dimension,
+        monitor_value,
+        impact_cost,
+        {{ weeks }} as weeks_before,
+        cast({{ dbt.dateadd('day', -7 * weeks, 'usage_date') }} as date) as cell_date
+    from anomalies
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+
+),
+
+-- every cell under each monitor it belongs to, so that anomalies join their cells on equality
+cell_monitors as (
+
+    {%- for dimension, column in [('account', 'usage_account_id'), ('service', 'service'),
+                                   ('cost_category', 'cost_category')] %}
+    select
+        '{{ dimension }}' as monitor_dimension,
+        {{ column }} as monitor_value,
+        usage_date,
+        usage_account_id,
+        service,
+        region,
+        usage_type,
+        effective_cost
+    from cells
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+
+),
+
 cell_changes as (
 
     select
-        anomalies.anomaly_id,
-        anomalies.usage_date,
-        anomalies.monitor_dimension,
-        anomalies.impact_cost,
-        cells.usage_account_id,
-        cells.service,
-        cells.region,
-        cells.usage_type,
-        sum(case when cells.usage_date = anomalies.usage_date then cells.effective_cost else 0 end) as actual_cost,
-        sum(case when cells.usage_date < anomalies.usage_date then cells.effective_cost else 0 end)
+        anomaly_days.anomaly_id,
+        anomaly_days.usage_date,
+        anomaly_days.monitor_dimension,
+        anomaly_days.impact_cost,
+        cell_monitors.usage_account_id,
+        cell_monitors.service,
+        cell_monitors.region,
+        cell_monitors.usage_type,
+        sum(case when anomaly_days.weeks_before = 0 then cell_monitors.effective_cost else 0 end) as actual_cost,
+        sum(case when anomaly_days.weeks_before > 0 then cell_monitors.effective_cost else 0 end)
         * 0.25 as expected_cost
-    from anomalies
-    inner join cells
+    from anomaly_days
+    inner join cell_monitors
         on
-            anomalies.monitor_value = case anomalies.monitor_dimension
-                when 'account' then cells.usage_account_id
-                when 'service' then cells.service
-                else cells.cost_category
-            end
-            and cells.usage_date in (
-                anomalies.usage_date,
-                {%- for weeks in [1, 2, 3, 4] %}
-                {{ dbt.dateadd('day', -7 * weeks, 'anomalies.usage_date') }}{{ "," if not loop.last }}
-                {%- endfor %}
-            )
+            anomaly_days.monitor_dimension = cell_monitors.monitor_dimension
+            and anomaly_days.monitor_value = cell_monitors.monitor_value
+            and anomaly_days.cell_date = cell_monitors.usage_date
     group by
-        anomalies.anomaly_id, anomalies.usage_date, anomalies.monitor_dimension, anomalies.impact_cost,
-        cells.usage_account_id,
-        cells.service, cells.region, cells.usage_type
+        anomaly_days.anomaly_id,
+        anomaly_days.usage_date,
+        anomaly_days.monitor_dimension,
+        anomaly_days.impact_cost,
+        cell_monitors.usage_account_id,
+        cell_monitors.service,
+        cell_monitors.region,
+        cell_monitors.usage_type
 
 ),
 
