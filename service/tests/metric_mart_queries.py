@@ -41,3 +41,8 @@ MART_QUERIES = {
     "compute_on_demand_share": KPI.format("sum(numerator) / sum(denominator)", "where kpi_id = 'compute_ondemand_coverage'"),
     "ebs_gp3_share": KPI.format("sum(numerator) / sum(denominator)", "where kpi_id = 'ebs_gp3_share'"),
 }
+
+MART_QUERIES["anomaly_impact"] = (
+    "select date_trunc('month', usage_date) as month, sum(contribution_cost) as value "
+    "from marts.fct_cost_anomaly_root_causes where monitor_dimension = 'account' group by 1"
+)
