@@ -31,7 +31,7 @@ test-trino: setup
 	command -v mvn >/dev/null || (apt-get update && apt-get install -y maven)
 	$(BIN)/pip install --quiet -e '.[test,trino]'
 	$(BIN)/python service/tests/trino/trino_server.py install
-	INFRALYZER_TRINO_TESTS=1 $(BIN)/pytest -q service/tests/trino
+	INFRALYZER_TRINO_TESTS=1 $(BIN)/pytest -q --durations=8 service/tests/trino
 
 lint: setup
 	$(BIN)/sqlfluff lint models tests analyses

@@ -10,6 +10,7 @@ echo "== 1/3 pytest: generator, layout, publish, API, and dbt build (all data + 
 
 echo "== 2/3 sqlfluff lint (dbt templater)"
 "$BIN/sqlfluff" lint models tests analyses --processes 2
+(cd examples && "../$BIN/sqlfluff" lint .)  # plain SQL with $name placeholders (examples/.sqlfluff)
 
 echo "== 3/3 Athena portability: compile every model for Athena offline, then check the SQL"
 "$BIN/infralyzer" check-athena

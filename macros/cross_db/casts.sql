@@ -2,9 +2,13 @@
     decimal(18, 8) holds up to ten billion dollars per line item at 1e-8 precision, which keeps
     per-period totals exact to the cent, and DuckDB sums it with 64-bit arithmetic (sums widen to
     decimal(38, 8) automatically); decimal(38, 10) per line item costs ~50% more to aggregate
-    (docs/engines.md, 'Money type'). Athena supports the same type. -#}
+    (docs/engines.md, 'Money type'). Athena supports the same type.
+    The explicit round makes both engines round alike: the exports' costs are doubles, and a plain
+    cast rounds a tie such as 0.008571365 from its binary value (0.00857136499…, down) on DuckDB
+    but from its shortest decimal form (up) on Trino and Athena. round(x, 8) rounds the binary
+    value half away from zero on both, and the rounded double then casts exactly. -#}
 {% macro money(expression) -%}
-    cast({{ expression }} as decimal(18, 8))
+    cast(round({{ expression }}, 8) as decimal(18, 8))
 {%- endmacro %}
 
 {#- Unit prices arrive as strings in CUR 2.0 (`*_rate`); an empty or malformed rate becomes NULL. -#}

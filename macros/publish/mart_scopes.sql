@@ -6,8 +6,10 @@
       meta: {scope: accounts, account_column: <column>}   rows belong to accounts: a scoped key
                                                           reads the rows of its accounts only
       meta: {scope: reference}      no spend (services, regions, calendars): every key reads it
-      meta: {scope: organisation}   organisation-wide (e.g. chargeback by team): a scoped key
-                                    cannot read it
+      meta: {scope: organisation}   organisation-wide (e.g. chargeback by team, a payer's
+                                    invoice): a scoped key cannot read it; an optional
+                                    account_column is what the `account` filter of unscoped
+                                    keys filters on
 
     `mart_scope_problems()` lists the published marts whose declaration is missing or wrong; the
     data test tests/marts/assert_published_marts_declare_their_scope.sql fails the build on them,
@@ -25,8 +27,10 @@
         {%- elif scope == 'accounts' and account_column not in node.columns -%}
             {%- do problems.append((node.alias, "scope accounts needs config.meta.account_column naming one of "
                 ~ "the mart's columns (got " ~ (account_column or 'none') ~ ")")) -%}
-        {%- elif scope != 'accounts' and account_column -%}
-            {%- do problems.append((node.alias, "config.meta.account_column is only for scope accounts")) -%}
+        {%- elif scope == 'reference' and account_column -%}
+            {%- do problems.append((node.alias, "config.meta.account_column is not for scope reference")) -%}
+        {%- elif scope == 'organisation' and account_column and account_column not in node.columns -%}
+            {%- do problems.append((node.alias, "config.meta.account_column must name one of the mart's columns")) -%}
         {%- endif -%}
     {%- endfor -%}
     {{ return(problems) }}

@@ -1,15 +1,8 @@
-{#- The export (as named in AWS) a source row was delivered by. DuckDB: the landing adds the
-    column. Athena: the Glue tables read the S3 layout in place, so the export is the folder above
-    `data/` in the row's object path. -#}
-{% macro landed_export_name() %}
-    {{ return(adapter.dispatch('landed_export_name', 'infralyzer')()) }}
-{% endmacro %}
-
-{% macro default__landed_export_name() -%}
-    regexp_extract("$path", '([^/]+)/data/BILLING_PERIOD=', 1)
-{%- endmacro %}
-
-{% macro duckdb__landed_export_name() -%}
+{#- The export (as named in AWS) a source row was delivered by: a column of every export table.
+    DuckDB: the landing adds it. Athena: `infralyzer sync` partitions each Glue table by
+    (export_name, billing_period), the export being the folder above `data/`. (The row's "$path"
+    is no alternative: it is a hidden column, gone after a `select *`, as found on Trino.) -#}
+{% macro landed_export_name() -%}
     export_name
 {%- endmacro %}
 

@@ -200,5 +200,40 @@ def check_athena(target_path: str) -> None:
     sys.exit(check_main(folders))
 
 
+@main.group()
+def budgets() -> None:
+    """Budgets (the dbt seed seeds/budgets.csv, compared with actual and forecast in fct_budget_status)."""
+
+
+@budgets.command("import")
+@click.option("--account-id", help="Account whose AWS Budgets to read (default: the caller's, from STS).")
+@click.option("--profile", help="AWS profile.")
+@click.option("--seed-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Default: seeds/budgets.csv of the project (replaced).")
+@click.option("--dry-run", is_flag=True, help="Print the seed instead of writing it.")
+def budgets_import(account_id: str | None, profile: str | None, seed_file: Path | None, dry_run: bool) -> None:
+    """Write the cost budgets of AWS Budgets as the budgets seed (what maps: infralyzer.budgets_import)."""
+    import boto3
+
+    from infralyzer.budgets_import import import_budgets, seed_csv
+
+    settings = get_settings()
+    session = boto3.Session(profile_name=profile)
+    account_id = account_id or session.client("sts").get_caller_identity()["Account"]
+    seeds = settings.project_dir / "seeds"
+    rows, skipped = import_budgets(session.client("budgets", region_name="us-east-1"), account_id,
+                                   seed_file or seeds / "budgets.csv", seeds / "aws_service_categories.csv",
+                                   dry_run=dry_run)
+    if dry_run:
+        click.echo(seed_csv(rows), nl=False)
+    click.echo(f"{len(rows)} budget(s) imported, {len(skipped)} left out", err=True)
+
+
+# the Python client from a shell: `infralyzer query`, `infralyzer metrics` (infralyzer/client/commands.py)
+from infralyzer.client.commands import metrics as _metrics_command, query as _query_command  # noqa: E402
+
+main.add_command(_query_command)
+main.add_command(_metrics_command)
+
 if __name__ == "__main__":
     main()

@@ -35,6 +35,25 @@ class Settings(BaseSettings):
     sql_row_limit: int = Field(10_000, ge=1, description="Rows /sql/query returns at most.")
     sql_timeout_seconds: float = Field(10.0, gt=0, description="Time limit of a /sql/query or metric query.")
     sql_max_length: int = Field(20_000, ge=100, description="Longest SQL text /sql/query accepts (characters).")
+    sql_workers: int = Field(
+        2, ge=1, le=64, description="Worker processes that run /sql/query and metric queries (each one query at a "
+        "time; mart endpoints and /health never wait for them).")
+    sql_memory_limit_mb: int = Field(512, ge=64, description="DuckDB memory limit of one SQL or metric query.")
+    sql_memory_cap_mb: int = Field(
+        1024, ge=128, description="Resident memory of a query worker at which it is killed (the query answers "
+        "400 query_too_large); the API's memory is at most its own plus sql_workers times this.")
+    sql_result_max_mb: int = Field(32, ge=1, description="Largest result (Arrow bytes) a SQL or metric query may "
+                                   "return, checked before it is rendered.")
+    sql_queue_max: int = Field(16, ge=0, description="SQL and metric queries waiting for a worker beyond which new "
+                               "ones are refused (503 with Retry-After).")
+    api_key_max_concurrent_queries: int = Field(
+        2, ge=1, description="SQL and metric queries one API key may have running or waiting at once (429 beyond).")
+    api_rate_limit_per_minute: int = Field(
+        600, ge=0, description="Requests per minute one API key may send to /api/v1 (a burst of as many; 429 with "
+        "Retry-After beyond; 0 = off). Not applied in local development mode (no keys to count by).")
+    api_body_timeout_seconds: float = Field(
+        10.0, gt=0, description="Time a client has to send a request's whole body; a slower one answers 408 and "
+        "the connection is closed.")
     api_result_cache_mb: int = Field(
         256, ge=0, description="Memory per API process for query results of the served marts version (0 = off); "
         "a repeat of a query is answered from it until a newer version is served.")

@@ -10,6 +10,7 @@ refuses such a tree before anything is imported.
 from __future__ import annotations
 
 import json
+import os
 from collections import defaultdict
 from pathlib import Path
 
@@ -53,3 +54,12 @@ def built(sample_exports: Path, tmp_path_factory: pytest.TempPathFactory) -> Set
     settings = make_settings(tmp_path_factory.mktemp("build"), sample_exports)
     run_dbt(settings, "build")
     return settings
+
+
+@pytest.fixture(scope="session")
+def publish_dir(request: pytest.FixtureRequest) -> Path:
+    """The session build's publish folder, or INFRALYZER_TEST_PUBLISH_DIR (quick iterations)."""
+    override = os.environ.get("INFRALYZER_TEST_PUBLISH_DIR")
+    if override:
+        return Path(override)
+    return request.getfixturevalue("built").publish_dir

@@ -7,6 +7,10 @@ UTILIZATION = "select billing_period_start_date as month, {} as value from marts
 COVERAGE = "select billing_period_start_date as month, {} as value from marts.fct_commitment_coverage group by 1"
 SAVINGS = "select billing_period_start_date as month, {} as value from marts.fct_savings_summary group by 1"
 KPI = "select billing_period_start_date as month, {} as value from marts.fct_kpi_tracker {} group by 1"
+FORECAST = ("select cast(billing_period || '-01' as date) as month, {} as value from marts.fct_spend_forecasts "
+            "group by 1")
+BUDGET = ("select cast(first_billing_period || '-01' as date) as month, {} as value from marts.fct_budget_status "
+          "group by 1")
 
 MART_QUERIES = {
     "billed_cost": SPEND.format("sum(unblended_cost)"),
@@ -40,9 +44,25 @@ MART_QUERIES = {
     "ec2_spot_coverage": KPI.format("sum(numerator) / sum(denominator)", "where kpi_id = 'ec2_spot_coverage'"),
     "compute_on_demand_share": KPI.format("sum(numerator) / sum(denominator)", "where kpi_id = 'compute_ondemand_coverage'"),
     "ebs_gp3_share": KPI.format("sum(numerator) / sum(denominator)", "where kpi_id = 'ebs_gp3_share'"),
+    "kpi_potential_savings": KPI.format("sum(potential_savings)", ""),
+    "kpi_account_count": KPI.format("count(distinct usage_account_id)", ""),
 }
 
 MART_QUERIES["anomaly_impact"] = (
     "select date_trunc('month', usage_date) as month, sum(contribution_cost) as value "
     "from marts.fct_cost_anomaly_root_causes where monitor_dimension = 'account' group by 1"
 )
+
+# The forecast and budget metrics: their months reach past the data (the forecast horizon), so they
+# are checked apart (api/test_api_ai_forecasts.py); the budgets seed ships empty.
+INSIGHT_QUERIES = {
+    "forecast_cost": FORECAST.format("sum(forecast_cost)"),
+    "forecast_lower_80": FORECAST.format("sum(lower_80)"),
+    "forecast_upper_80": FORECAST.format("sum(upper_80)"),
+    "budget_amount": BUDGET.format("sum(budget_amount)"),
+    "budget_actual_cost": BUDGET.format("sum(actual_cost)"),
+    "budget_forecast_cost": BUDGET.format("sum(forecast_cost)"),
+    "budget_utilization": BUDGET.format("sum(actual_cost) / sum(budget_amount)"),
+    "budget_forecast_utilization": BUDGET.format("sum(forecast_cost) / sum(budget_amount)"),
+}
+ALL_METRICS = {**MART_QUERIES, **INSIGHT_QUERIES}

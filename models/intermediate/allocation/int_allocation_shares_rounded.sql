@@ -16,7 +16,7 @@ rounded as (
 
     select
         *,
-        cast(cast(pool_amount as double) * ratio as decimal(38, 8)) as rounded_share,
+        {{ money('cast(pool_amount as double) * ratio') }} as rounded_share,
         row_number() over (
             partition by billing_period, dimension, shared_cost_rule_id, pool_account_id, basis
             order by ratio desc, dimension_value asc

@@ -2,7 +2,8 @@
     What a Compute Savings Plan bought on top of today's commitments would cover and save, per
     payer, for a ladder of candidate hourly commitments read off the last 30 days (720 hours) of
     the on-demand baseline (fct_compute_on_demand_hourly): the minimum hour and the 10th … 90th
-    percentile hours.
+    percentile hours. A percentile is an hour's cost, by nearest rank (macros/cross_db/percentile.sql):
+    the p-th is the ceil(p × 720)-th smallest hour of the window.
 
     For a candidate covering P dollars of on-demand usage per hour, the commitment is
     c = P × (1 − discount) per hour. In each hour it covers min(on-demand, P) and costs c whether
@@ -65,6 +66,18 @@ recent as (
 
 ),
 
+ranked as (
+
+    select
+        payer_account_id,
+        window_start_at,
+        window_end_at,
+        on_demand_cost,
+        {{ percentile_ranking('on_demand_cost', ['payer_account_id']) }}
+    from recent
+
+),
+
 levels as (
 
     select
@@ -72,10 +85,10 @@ levels as (
         window_start_at,
         window_end_at,
         {%- for name, fraction in candidates %}
-        {{ quantile('on_demand_cost', fraction) if fraction > 0 else 'min(on_demand_cost)' }} as {{ name }}_level,
+        {{ percentile('on_demand_cost', fraction) }} as {{ name }}_level,
         {%- endfor %}
         sum(on_demand_cost) as window_on_demand_cost
-    from recent
+    from ranked
     group by payer_account_id, window_start_at, window_end_at
 
 ),

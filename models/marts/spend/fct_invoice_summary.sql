@@ -15,8 +15,8 @@ summary as (
         sum(case when charge_class = '{{ charge_class }}' then unblended_cost else 0 end) as {{ charge_class }}_cost,
         {%- endfor %}
         sum(unblended_cost) as total_unblended_cost,
-        sum(net_unblended_cost) as total_net_unblended_cost,
         sum(amortized_cost) as total_amortized_cost,
+        sum(net_unblended_cost) as total_net_unblended_cost,
         sum(net_amortized_cost) as total_net_amortized_cost,
         sum(public_on_demand_cost) as total_public_on_demand_cost
     from monthly

@@ -62,10 +62,12 @@ trends as (
         lag(unblended_cost) over (
             partition by usage_account_id, service order by billing_period
         ) as previous_unblended_cost,
-        avg(amortized_cost) over (
+        -- in double, rounded by `money`: the engines average decimals differently (DuckDB in
+        -- double, Trino in decimal), which differed in the 8th decimal
+        {{ money('avg(cast(amortized_cost as double)) over (
             partition by usage_account_id, service order by billing_period
             rows between 2 preceding and current row
-        ) as trailing_3_period_avg_amortized_cost
+        )') }} as trailing_3_period_avg_amortized_cost
     from grid
 
 ),

@@ -12,17 +12,20 @@ from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from infralyzer import __version__
-from infralyzer.api import errors
+from infralyzer.api import API_PREFIX, errors
+from infralyzer.api.errors import ERROR_RESPONSES
 from infralyzer.api.auth import KeyStore, get_principal, load_keys
 from infralyzer.api.backends import Backend, make_backend
 from infralyzer.api.caching.responses import ResponseCache
+from infralyzer.api.deps import limits_of
+from infralyzer.api.isolation import pool_for
+from infralyzer.api.limits import BodyTimeout, QueryGate, RateLimiter, rate_limited
 from infralyzer.api.routers import allocation, discounts, health, kpi, metrics, spend, sql, tables
+from infralyzer.api.routers import ai_forecasts
 from infralyzer.api.routers import ai_anomalies
 from infralyzer.api.semantic_layer import SemanticLayers
 from infralyzer.publish import SnapshotReader
 from infralyzer.settings import Settings, get_settings
-
-API_PREFIX = "/api/v1/finops"
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,8 @@ def _warm_up(app: FastAPI) -> None:
     """Open the current marts (the newest snapshot, or the Athena catalog) and load their semantic
     layer, so the first requests do not pay for it."""
     try:
+        if app.state.settings.backend == "duckdb":
+            pool_for(limits_of(app.state.settings)).warm_up()  # spawning the query workers takes a while
         session = app.state.backend.open()
         try:
             app.state.semantic_layers.for_session(session)
@@ -76,12 +81,19 @@ def create_app(publish_dir: Path | None = None, settings: Settings | None = None
     app.state.reader = getattr(backend, "reader", None)  # the DuckDB backend's snapshot reader
     app.state.keys = KeyStore(load_keys(settings))
     app.state.semantic_layers = SemanticLayers()
+    app.state.rate_limiter = RateLimiter(settings.api_rate_limit_per_minute)
+    app.state.query_gate = QueryGate(settings.sql_workers, settings.api_key_max_concurrent_queries,
+                                     settings.sql_queue_max, settings.sql_timeout_seconds)
     errors.install(app)
     app.include_router(health.router)
     for router in (tables.router, spend.router, discounts.router, kpi.router, allocation.router,
                    metrics.router, sql.router):
-        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(get_principal)])
-    app.include_router(ai_anomalies.router, prefix=API_PREFIX, dependencies=[Depends(get_principal)])
+        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(get_principal), Depends(rate_limited)],
+                           responses=ERROR_RESPONSES)
+    app.include_router(ai_forecasts.router, prefix=API_PREFIX, dependencies=[Depends(get_principal), Depends(rate_limited)],
+                       responses=ERROR_RESPONSES)
+    app.include_router(ai_anomalies.router, prefix=API_PREFIX, dependencies=[Depends(get_principal), Depends(rate_limited)],
+                       responses=ERROR_RESPONSES)
     if app.state.keys.development_mode:
         log.warning("No API keys configured (INFRALYZER_API_KEYS_FILE / INFRALYZER_API_KEYS): LOCAL DEVELOPMENT "
                     "MODE, every request is an unscoped analyst. Configure keys before exposing the API.")
@@ -91,7 +103,29 @@ def create_app(publish_dir: Path | None = None, settings: Settings | None = None
     app.add_middleware(ResponseCache, prefix=API_PREFIX, keys=lambda: app.state.keys,
                        version=_served_snapshot(app.state.reader),
                        max_bytes=settings.api_response_cache_mb * 1024 * 1024)
+    app.add_middleware(BodyTimeout, seconds=settings.api_body_timeout_seconds)  # outermost: before anything reads
+    _declare_configured_maxima(app, settings)
     return app
+
+
+def _declare_configured_maxima(app: FastAPI, settings: Settings) -> None:
+    """The OpenAPI states the page size limit this app enforces (a setting, so not known when the
+    endpoints are declared): every `limit` query parameter without a maximum of its own."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = build()
+            for path in schema.get("paths", {}).values():
+                for operation in path.values():
+                    for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                        declared = parameter.get("schema", {})
+                        if parameter.get("in") == "query" and parameter.get("name") == "limit" \
+                                and "maximum" not in declared:
+                            declared["maximum"] = settings.api_max_page_size
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _served_snapshot(reader: SnapshotReader | None) -> Callable[[], Awaitable[str | None]]:

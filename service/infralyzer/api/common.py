@@ -6,12 +6,15 @@ name (column, sort key, cost basis) comes from a whitelist. No SQL text is built
 
 from __future__ import annotations
 
+import inspect
 import re
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Annotated, Any
 
+import pyarrow as pa
 from fastapi import Depends, Query, Request
+from pydantic import StringConstraints
 from fastapi.responses import Response
 from sqlglot import exp
 
@@ -22,6 +25,7 @@ from infralyzer.api.scope import MartCatalog
 
 _PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
 _ACCOUNT = re.compile(r"^\d{12}$")
+_ACCOUNTS = r"^\s*\d{12}(\s*,\s*\d{12})*\s*$"  # one value of `account`: ids, comma-separated
 
 
 class CostBasis(str, Enum):
@@ -60,13 +64,22 @@ async def filters(
                                              openapi_examples={"july": {"value": "2026-07"}})] = None,
     period_to: Annotated[str | None, Query(alias="to", pattern=_PERIOD, description="Last billing period, YYYY-MM.",
                                            openapi_examples={"september": {"value": "2026-09"}})] = None,
-    account: Annotated[list[str] | None, Query(description="Account ids (12 digits); repeat or comma-separate.",
-                                               max_length=500)] = None,
+    account: Annotated[list[Annotated[str, StringConstraints(pattern=_ACCOUNTS)]] | None,
+                       Query(description="Account ids (12 digits); repeat or comma-separate.", max_length=500)] = None,
     service: Annotated[list[str] | None, Query(description="Services (e.g. AmazonEC2); repeat or comma-separate.",
                                                max_length=500)] = None,
     region: Annotated[list[str] | None, Query(description="Region codes; repeat or comma-separate.",
                                               max_length=500)] = None,
 ) -> Filters:
+    return make_filters(period_from, period_to, account, service, region)
+
+
+def make_filters(period_from: str | None, period_to: str | None, account: list[str] | None,
+                 service: list[str] | None, region: list[str] | None) -> Filters:
+    """The common filters, checked (the endpoints' and the Python client's)."""
+    for name, period in (("from", period_from), ("to", period_to)):
+        if period is not None and not re.match(_PERIOD, period):
+            raise ApiError(422, "invalid_parameter", f"`{name}` is a billing period, YYYY-MM.", {name: period})
     accounts = split_values(account)
     bad = [a for a in accounts if not _ACCOUNT.match(a)]
     if bad:
@@ -79,9 +92,28 @@ async def filters(
 CommonFilters = Annotated[Filters, Depends(filters)]
 
 
+def filters_for(*dimensions: str) -> Any:
+    """The common filters an endpoint's mart can apply: `from`/`to` and, of `account`, `service`
+    and `region`, the ones named. The OpenAPI then offers only filters the endpoint accepts."""
+    signature = inspect.signature(filters)
+    kept = [p for p in signature.parameters.values() if p.name in ("period_from", "period_to", *dimensions)]
+
+    async def some_filters(**values: Any) -> Filters:
+        return await filters(**values)
+
+    some_filters.__signature__ = signature.replace(parameters=kept)  # type: ignore[attr-defined]
+    return Annotated[Filters, Depends(some_filters)]
+
+
+PeriodFilters = filters_for()
+AccountFilters = filters_for("account")
+AccountServiceFilters = filters_for("account", "service")
+AccountRegionFilters = filters_for("account", "region")
+
+
 @dataclass
 class Page:
-    limit: int
+    limit: int | None  # None: every row (the Python client's whole mart; the endpoints always page)
     offset: int
     sort: list[str]
 
@@ -167,24 +199,40 @@ def order_and_page(query: exp.Select, p: Page, allowed: list[str], default: list
         order.append(exp.Ordered(this=exp.column(name), desc=desc, nulls_first=False))
     seen = {k.lstrip("-+") for k in keys}
     order += [exp.Ordered(this=exp.column(c), nulls_first=True) for c in allowed if c not in seen]
-    return query.order_by(*order).limit(p.limit + 1).offset(p.offset)
+    query = query.order_by(*order)
+    return query.offset(p.offset) if p.limit is None else query.limit(p.limit + 1).offset(p.offset)
+
+
+def run_page(ctx: QueryContext, query: exp.Select, params: dict[str, Any],
+             p: Page | None = None, *, allow_catalog_prefix: bool = False) -> tuple[pa.Table, float, dict[str, Any]]:
+    """Run the query: (rows, elapsed ms, and with a page whether there is more). `allow_catalog_prefix`:
+    the query reads marts as MetricFlow names them (`"<database>"."marts"."<mart>"`)."""
+    table, elapsed = ctx.run(query, params, allow_catalog_prefix=allow_catalog_prefix)
+    extra: dict[str, Any] = {}
+    if p is not None:
+        has_more = p.limit is not None and table.num_rows > p.limit
+        table = table.slice(0, p.limit)
+        extra = {"limit": p.limit, "offset": p.offset, "has_more": has_more}
+    return table, elapsed, extra
 
 
 def respond(ctx: QueryContext, request: Request, fmt: Format | None, query: exp.Select, params: dict[str, Any],
             p: Page | None = None) -> Response:
     """Run the query and answer in the negotiated format; with a page, say whether there is more."""
-    table, elapsed = ctx.run(query, params)
-    extra: dict[str, Any] = {}
-    if p is not None:
-        has_more = table.num_rows > p.limit
-        table = table.slice(0, p.limit)
-        extra = {"limit": p.limit, "offset": p.offset, "has_more": has_more}
+    table, elapsed, extra = run_page(ctx, query, params, p)
     return render(table, negotiate(request, fmt), ctx.info, elapsed, extra, cached=ctx.cache_hit)
 
 
 def mart_rows(ctx: QueryContext, request: Request, fmt: Format | None, table: str, f: Filters, p: Page,
               default_sort: list[str] | None = None, extra_in: dict[str, list[Any]] | None = None) -> Response:
     """Rows of one mart, filtered, sorted and paged: the shape of most endpoints."""
+    query, params = mart_query(ctx, table, f, p, default_sort, extra_in)
+    return respond(ctx, request, fmt, query, params, p)
+
+
+def mart_query(ctx: QueryContext, table: str, f: Filters, p: Page, default_sort: list[str] | None = None,
+               extra_in: dict[str, list[Any]] | None = None) -> tuple[exp.Select, dict[str, Any]]:
+    """The query of `mart_rows` and its bound values (the Python client runs it too)."""
     ctx.catalog.require(table, ctx.principal)
     columns = ctx.catalog.columns[table]
     b = Builder(table).apply(f, ctx.catalog)
@@ -192,4 +240,4 @@ def mart_rows(ctx: QueryContext, request: Request, fmt: Format | None, table: st
         b.where_in(column, values)
     query = b.select(*[exp.column(c) for c in columns])
     query = order_and_page(query, p, list(columns), [c for c in (default_sort or []) if c.lstrip("-") in columns])
-    return respond(ctx, request, fmt, query, b.params, p)
+    return query, b.params

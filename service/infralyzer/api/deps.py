@@ -5,9 +5,9 @@ from __future__ import annotations
 import heapq
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -18,10 +18,14 @@ from sqlglot import exp
 from infralyzer.api.auth import CurrentPrincipal, Principal
 from infralyzer.api.backends import Backend, Session, Version
 from infralyzer.api.errors import ApiError
+from infralyzer.api.isolation import Limits, pool_for, query_error
+from infralyzer.api.limits import QueryGate
 from infralyzer.api.caching.results import ResultCache, cache_key
 from infralyzer.api.scope import MartCatalog, resolve_tables
 from infralyzer.publish import SnapshotHandle, SnapshotInfo
 from infralyzer.settings import Settings
+
+T = TypeVar("T")
 
 
 async def _open(request: Request) -> Session:
@@ -64,6 +68,7 @@ class QueryContext:
     settings: Settings
     session: Session  # the backend's; its engine, if any, runs the queries instead of `cursor`
     cache_hit: bool = False  # whether the last query was answered from the result cache
+    isolated: bool = False  # run in a query worker process (infralyzer.api.isolation): SQL and metric queries
 
     @property
     def info(self) -> SnapshotInfo:
@@ -98,6 +103,9 @@ class QueryContext:
         engine = self.session.engine
         if engine is not None:  # Athena: the same scoped SQL, transpiled, bound and time-limited there
             return engine.run_sql(sql, params or {}, timeout), (time.perf_counter() - started) * 1000
+        if self.isolated:
+            table = pool_for(limits_of(self.settings)).run(str(self.handle.info.path), sql, params or {}, timeout)
+            return table, (time.perf_counter() - started) * 1000
         watch = WATCHDOG.watch(self.cursor, timeout)
         try:
             result = self.cursor.execute(sql, params or {})
@@ -106,7 +114,7 @@ class QueryContext:
             if watch.fired or isinstance(exc, duckdb.InterruptException):
                 raise ApiError(408, "query_timeout",
                                f"The query ran longer than {timeout:g} s and was stopped.") from exc
-            raise ApiError(400, "query_failed", "The query failed.", {"reason": str(exc).splitlines()[0][:500]}) from exc
+            raise query_error("io" if isinstance(exc, duckdb.IOException) else "query", str(exc)) from exc
         finally:
             WATCHDOG.cancel(watch)
         return table, (time.perf_counter() - started) * 1000
@@ -190,3 +198,43 @@ async def get_context(request: Request, principal: CurrentPrincipal) -> AsyncIte
 
 
 Context = Annotated[QueryContext, Depends(get_context)]
+
+
+def limits_of(settings: Settings) -> Limits:
+    return Limits(settings.sql_workers, settings.sql_memory_limit_mb, settings.sql_memory_cap_mb,
+                  settings.sql_result_max_mb)
+
+
+@dataclass
+class IsolatedQuery:
+    """An admitted SQL or metric query: `run(function, *args)` calls `function(ctx, *args)` in a
+    thread of the query gate (one per query worker) with a context whose queries run in a worker
+    (time, memory and result size bounded for real). The session on the marts is opened only then:
+    a query waiting for a worker holds no thread, no session and no snapshot."""
+
+    request: Request
+    principal: Principal
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        app = self.request.app
+
+        def in_thread() -> T:
+            session = app.state.backend.open()
+            try:
+                ctx = QueryContext(session.cursor, session.handle, session.catalog, self.principal,
+                                   app.state.settings, session, isolated=True)
+                return function(ctx, *args)
+            finally:
+                session.close()
+
+        return await app.state.query_gate.run(in_thread)
+
+
+async def get_isolated_query(request: Request, principal: CurrentPrincipal) -> AsyncIterator[IsolatedQuery]:
+    """Admission by the app's QueryGate (per-key concurrency, queue length), for `async` handlers."""
+    gate: QueryGate = request.app.state.query_gate
+    async with gate.admit(principal, per_key=not request.app.state.keys.development_mode):
+        yield IsolatedQuery(request, principal)
+
+
+Isolated = Annotated[IsolatedQuery, Depends(get_isolated_query)]

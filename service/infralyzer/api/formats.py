@@ -1,7 +1,7 @@
 """Response formats: JSON (default), CSV, Parquet and Arrow IPC, by `format=` or the Accept header.
 
 JSON is `{data, row_count, execution_time_ms, freshness: {snapshot, built_at, newest_billing_period}}`;
-the other formats carry the same metadata in `X-Infralyzer-*` headers.
+the other formats carry the same metadata in `X-Infralyzer-*` headers (text values percent-encoded).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import decimal
 import io
 import json
 import math
+from urllib.parse import quote
 from enum import Enum
 from typing import Any
 
@@ -59,7 +60,7 @@ TABULAR_RESPONSES: dict[int | str, dict[str, Any]] = {
                     "row_count": 1,
                     "execution_time_ms": 2.7,
                     "freshness": {"snapshot": "snapshot-20261001T020304-1a2b3c4d.duckdb",
-                                  "built_at": "2026-10-01T02:03:04", "newest_billing_period": "2026-09"},
+                                  "built_at": "2026-10-01T02:03:04+00:00", "newest_billing_period": "2026-09"},
                     "limit": 1000, "offset": 0, "has_more": False,
                 },
             },
@@ -108,10 +109,18 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """A time stored as naive UTC (DuckDB `timestamp`) or aware, as an aware UTC time."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
 def freshness(info: SnapshotInfo) -> dict[str, Any]:
+    built_at = as_utc(info.built_at)
     return {
         "snapshot": info.path.name,
-        "built_at": info.built_at.isoformat() if info.built_at else None,
+        "built_at": built_at.isoformat() if built_at else None,
         "newest_billing_period": info.newest_billing_period,
     }
 
@@ -158,7 +167,11 @@ def render(table: pa.Table, fmt: Format, info: SnapshotInfo, elapsed_ms: float,
         "X-Execution-Time-Ms": f"{elapsed_ms:.3f}",
     }
     for key, value in (extra or {}).items():
-        if isinstance(value, (str, int, float, bool)):
+        # a header holds one line of visible ASCII: text (e.g. MetricFlow's multi-line SQL) is
+        # percent-encoded UTF-8, always, so a client decodes every text header the same way
+        if isinstance(value, str):
+            headers[f"X-Infralyzer-{key.replace('_', '-').title()}"] = quote(value, safe="")
+        elif isinstance(value, (int, float, bool)):
             headers[f"X-Infralyzer-{key.replace('_', '-').title()}"] = str(value)
     sink = io.BytesIO()
     if fmt is Format.csv:

@@ -13,12 +13,16 @@ What each mart holds is declared in its YAML (`config.meta`, macros/publish/mart
 read from the dbt manifest the marts were built with (`main.table_meta` of the snapshot, or dbt's
 `manifest.json` on Athena): `scope: accounts` with its `account_column` (filtered as above),
 `scope: reference` (services, regions, calendars: no spend, readable as they are) or
-`scope: organisation` (e.g. fct_chargeback by team, fct_export_deliveries: a scoped key cannot read
-it, 403). A mart that declares nothing valid is treated as organisation-wide: never served unscoped.
+`scope: organisation` (e.g. fct_chargeback by team, fct_export_deliveries, a payer's invoice: a
+scoped key cannot read it, 403; an optional `account_column` is only what the `account` filter of
+unscoped keys filters on). A mart that declares nothing valid is treated as organisation-wide:
+never served unscoped.
 
 Because the filter is applied where the table is read, no query shape (joins, CTEs, subqueries,
-set operations, window functions) can see another account's rows. Payer-level marts (invoice
-summary, commitments, Savings Plan sizing) are visible to a scoped key only for payers in its list.
+set operations, window functions) can see another account's rows. A scoped key sees no figure
+beyond its accounts: marts summing or ranking other accounts too (a payer's invoice, commitments
+and sizing, the mover ranking) are organisation marts (docs/decisions.md, "What an account-scoped
+key sees").
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from typing import Any
 
 import duckdb
 from sqlglot import exp
+from sqlglot.errors import OptimizeError
+from sqlglot.optimizer.scope import traverse_scope
 
 from infralyzer.api.auth import Principal
 from infralyzer.api.errors import ApiError
@@ -57,7 +63,7 @@ class MartScope:
     """How an account-scoped key reads a mart, as its YAML declares it (macros/publish/mart_scopes.sql)."""
 
     scope: Scope
-    account_column: str | None = None  # with Scope.accounts only
+    account_column: str | None = None  # required with Scope.accounts, optional (filtering only) with organisation
 
     @classmethod
     def from_meta(cls, table: str, meta: Mapping[str, Any] | None, columns: tuple[str, ...]) -> MartScope | None:
@@ -70,8 +76,9 @@ class MartScope:
             log.warning("mart %s declares no valid scope (config.meta %s): account-scoped keys cannot read it",
                         table, dict(meta))
             return None
-        column = meta.get("account_column")
-        if (scope is Scope.accounts) != (column is not None) or (column is not None and column not in columns):
+        column = meta.get("account_column")  # organisation: optional, only what the `account` filter filters on
+        if ((scope is Scope.accounts and column is None) or (scope is Scope.reference and column is not None)
+                or (column is not None and column not in columns)):
             log.warning("mart %s: config.meta account_column %r does not fit scope %s and its columns: "
                         "account-scoped keys cannot read it", table, column, scope.value)
             return None
@@ -123,6 +130,7 @@ class MartCatalog:
         return table in self.columns
 
     def account_column(self, table: str) -> str | None:
+        """The column the `account` filter (and, for scope accounts, a key's scope) filters on."""
         scope = self.scopes.get(table)
         return scope.account_column if scope is not None else None
 
@@ -147,14 +155,46 @@ def cte_names(tree: exp.Expression) -> set[str]:
     return {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
 
 
+def cte_references(tree: exp.Expression) -> set[int]:
+    """The ids of the table references of `tree` that name a CTE visible where they stand.
+
+    SQL scoping, as sqlglot's scope module builds it: a CTE is visible in its own query (its later
+    siblings, the main query) and in that query's subqueries, nowhere else. A name that matches a
+    CTE declared elsewhere is a table reference, and is checked as one. Every table node must be
+    placed in a scope, or the query is refused: what cannot be analysed is not run."""
+    if not any(isinstance(node, exp.With) for node in tree.walk()):
+        return set()
+    try:
+        scopes = traverse_scope(tree)
+    except (OptimizeError, ValueError, KeyError) as exc:
+        raise ApiError(400, "sql_not_allowed", "The query's table references cannot be analysed.") from exc
+    references: set[int] = set()
+    placed: set[int] = set()
+    for scope in scopes:
+        visible = {name.lower() for name in scope.cte_sources}
+        for table in scope.tables:
+            placed.add(id(table))
+            if not table.db and not table.catalog and table.name.lower() in visible:
+                references.add(id(table))
+    if any(id(table) not in placed for table in tree.find_all(exp.Table)):
+        raise ApiError(400, "sql_not_allowed", "The query's table references cannot be analysed.")
+    return references
+
+
 def resolve_tables(tree: exp.Expression, catalog: MartCatalog, principal: Principal, *,
-                   allow_catalog_prefix: bool = False, allow_meta: bool = True) -> exp.Expression:
-    """Qualify, check and (for scoped keys) filter every table reference of `tree`, in place."""
+                   allow_catalog_prefix: bool = False, allow_meta: bool = True,
+                   reserved_names: frozenset[str] = frozenset()) -> exp.Expression:
+    """Qualify, check and (for scoped keys) filter every table reference of `tree`, in place.
+
+    A CTE may not be named like a published table or like any of `reserved_names` (the names the
+    engine would resolve an unqualified table to: its system views), so a reference the engine
+    binds differently from this analysis can only fail, never read something else."""
     ctes = cte_names(tree)
-    shadowing = ctes & (set(catalog.columns) | META_TABLES)
+    shadowing = ctes & (set(catalog.columns) | META_TABLES | reserved_names)
     if shadowing:
-        raise ApiError(400, "sql_not_allowed", "A CTE may not be named like a published table.",
-                       {"names": sorted(shadowing)})
+        raise ApiError(400, "sql_not_allowed", "A CTE may not be named like a published or system table.",
+                       {"names": sorted(shadowing)[:20]})
+    references = cte_references(tree)
     for table in list(tree.find_all(exp.Table)):
         if not isinstance(table.this, exp.Identifier):
             raise ApiError(400, "sql_not_allowed", "Table functions are not allowed: read the published marts.",
@@ -167,7 +207,7 @@ def resolve_tables(tree: exp.Expression, catalog: MartCatalog, principal: Princi
         extra = {k for k, v in table.args.items() if v and k not in _TABLE_ARGS}
         if extra:
             raise ApiError(400, "sql_not_allowed", "Unsupported table clause.", {"clauses": sorted(extra)})
-        if schema is None and name in ctes:
+        if id(table) in references:
             continue
         if schema in (None, "marts") and catalog.has(name):
             schema = "marts"
@@ -176,7 +216,8 @@ def resolve_tables(tree: exp.Expression, catalog: MartCatalog, principal: Princi
         else:
             raise ApiError(400, "table_not_allowed",
                            "Only the published marts (marts.<table>) can be queried.",
-                           {"table": table.sql("duckdb")[:200], "marts": sorted(catalog.columns)})
+                           {"table": table.sql("duckdb")[:200],
+                            "marts": sorted(t for t in catalog.columns if catalog.visible_to(t, principal))})
         alias = table.args.get("alias")
         if schema == "marts":
             catalog.require(name, principal)

@@ -14,16 +14,17 @@ the scoped SQL is transpiled to Athena like every other query (infralyzer.api.ba
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import hashlib
 import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import sqlglot
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StringConstraints
 from sqlglot import exp
 
 from infralyzer.api.backends import Session
@@ -35,59 +36,39 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _MF_LOCK = threading.Lock()  # MetricFlow's id generator is process-global: one explain at a time
 
 
+PERIOD = r"^(\d{3}[1-9]|\d{2}[1-9]\d|\d[1-9]\d{2}|[1-9]\d{3})-(0[1-9]|1[0-2])$"  # a billing period (no year 0)
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=200)]
+OrderName = Annotated[str, StringConstraints(pattern=r"^-?[a-z][a-z0-9_]*$", max_length=201)]
+# a filter value is a quoted literal in MetricFlow's Jinja where filter: braces could start a template
+Value = Annotated[str, StringConstraints(pattern=r"^[^{}]*$", max_length=500)] | int | float | bool
+
+
 class Filter(BaseModel):
     """`<dimension> <op> <value>`: e.g. {"dimension": "account__account_name", "op": "in", "value": ["prod"]}.
     Time dimensions take a grain suffix (metric_time__month) and ISO dates."""
 
     dimension: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=200)
     op: Literal["=", "!=", "in", "not_in", ">", ">=", "<", "<="] = "="
-    value: str | int | float | bool | list[str | int | float | bool]
-
-    @field_validator("value")
-    @classmethod
-    def _plain(cls, value: Any) -> Any:
-        values = value if isinstance(value, list) else [value]
-        if len(values) > 500 or not values:
-            raise ValueError("between 1 and 500 values")
-        for v in values:
-            if isinstance(v, str) and ("{" in v or "}" in v or len(v) > 500):
-                raise ValueError("values may not contain braces or exceed 500 characters")
-        return value
+    value: Value | Annotated[list[Value], Field(min_length=1, max_length=500)]
 
 
 class MetricQuery(BaseModel):
-    metrics: list[str] = Field(min_length=1, max_length=MAX_METRICS, description="Metric names (GET /metrics).",
-                               examples=[["effective_cost", "commitment_coverage"]])
-    group_by: list[str] = Field(default_factory=list, max_length=10,
-                                description="Dimensions, e.g. metric_time__month, account__account_name, "
-                                            "service__service_category.", examples=[["metric_time__month"]])
+    metrics: list[Name] = Field(min_length=1, max_length=MAX_METRICS, description="Metric names (GET /metrics).",
+                                examples=[["effective_cost", "commitment_coverage"]])
+    group_by: list[Name] = Field(default_factory=list, max_length=10,
+                                 description="Dimensions, e.g. metric_time__month, account__account_name, "
+                                             "service__service_category.", examples=[["metric_time__month"]])
     filters: list[Filter] = Field(default_factory=list, max_length=20)
-    period_from: str | None = Field(None, alias="from", pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+    period_from: str | None = Field(None, alias="from", pattern=PERIOD,
                                     description="First billing period (YYYY-MM): metric_time from its first day.")
-    period_to: str | None = Field(None, alias="to", pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+    period_to: str | None = Field(None, alias="to", pattern=PERIOD,
                                   description="Last billing period (YYYY-MM): metric_time to its last day.")
-    order_by: list[str] = Field(default_factory=list, max_length=10,
-                                description="Metric or group-by names, `-` for descending (default: the "
-                                            "group-bys).")
+    order_by: list[OrderName] = Field(default_factory=list, max_length=10,
+                                      description="Metric or group-by names, `-` for descending (default: the "
+                                                  "group-bys).")
     limit: int | None = Field(None, ge=1, le=100_000)
 
     model_config = {"populate_by_name": True}
-
-    @field_validator("metrics", "group_by")
-    @classmethod
-    def _names(cls, values: list[str]) -> list[str]:
-        for value in values:
-            if not _NAME.match(value) or len(value) > 200:
-                raise ValueError(f"not a metric or dimension name: {value!r}")
-        return values
-
-    @field_validator("order_by")
-    @classmethod
-    def _order(cls, values: list[str]) -> list[str]:
-        for value in values:
-            if not _NAME.match(value.lstrip("-")):
-                raise ValueError(f"not a metric or dimension name: {value!r}")
-        return values
 
 
 class _ExplainOnlyDuckDbClient:
@@ -188,10 +169,10 @@ class SemanticLayer:
                 start = dt.datetime.strptime(query.period_from + "-01", "%Y-%m-%d")
             if query.period_to:
                 first = dt.datetime.strptime(query.period_to + "-01", "%Y-%m-%d")
-                end = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-        except (ValueError, OverflowError) as exc:
-            raise ApiError(422, "invalid_parameter", "`from` and `to` are billing periods between 0001-01 and "
-                                                     "9999-11.", {"reason": str(exc)}) from exc
+                end = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+        except ValueError as exc:  # the pattern admits only real months: never expected
+            raise ApiError(422, "invalid_parameter", "`from` and `to` are billing periods (YYYY-MM).",
+                           {"reason": str(exc)}) from exc
         if start and end and start > end:
             raise ApiError(422, "invalid_parameter", "`from` is after `to`.")
         request = MetricFlowQueryRequest.create(

@@ -35,9 +35,10 @@ from sqlglot.errors import ParseError, TokenError
 
 from infralyzer.api.auth import Principal
 from infralyzer.api.errors import ApiError
-from infralyzer.api.scope import META_TABLES, MartCatalog, cte_names, resolve_tables
+from infralyzer.api.scope import META_TABLES, MartCatalog, resolve_tables
 
 MAX_NESTING = 64
+MAX_EXPRESSION_DEPTH = 200  # DuckDB plans deeper expressions (a long chain of `+`) slowly, then fails at 1000
 
 _FORBIDDEN_NODES: tuple[type[exp.Expression], ...] = (
     exp.DDL, exp.DML, exp.Create, exp.Drop, exp.Alter, exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Copy,
@@ -61,10 +62,10 @@ abs ceil ceiling floor round round_even trunc sign sqrt cbrt pow power exp ln lo
 greatest least isnan isinf isfinite pi random even factorial gcd lcm
 coalesce ifnull nullif if iif ifelse
 lower upper lcase ucase length len char_length character_length strlen concat concat_ws substring substr
-left right trim ltrim rtrim lpad rpad replace reverse repeat split_part string_split str_split position
+left right trim ltrim rtrim replace reverse split_part string_split str_split position
 strpos instr contains starts_with ends_with prefix suffix like_escape ilike_escape regexp_matches
-regexp_replace regexp_extract regexp_full_match format printf md5 hash sha256 ascii chr unicode initcap
-translate levenshtein jaccard damerau_levenshtein hamming jaro_similarity jaro_winkler_similarity
+regexp_replace regexp_extract regexp_full_match md5 hash sha256 ascii chr unicode initcap
+translate
 date_trunc datetrunc date_part datepart extract date_diff datediff date_sub datesub date_add year month day
 quarter week weekday dayofweek dayofmonth dayofyear isodow isoyear yearweek hour minute second epoch
 epoch_ms make_date make_timestamp strftime strptime try_strptime last_day monthname dayname
@@ -124,7 +125,17 @@ def parse_single_select(sql: str) -> exp.Query:
     for node in tree.walk():
         if isinstance(node, _FORBIDDEN_NODES):
             raise _refuse("Only a read-only SELECT is allowed.", {"found": type(node).__name__})
+    _check_depth(tree)
     return tree
+
+
+def _check_depth(tree: exp.Expression) -> None:
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_EXPRESSION_DEPTH:
+            raise _refuse(f"The SQL nests expressions deeper than {MAX_EXPRESSION_DEPTH} levels.", code="sql_too_complex")
+        stack.extend((child, depth + 1) for child in node.iter_expressions())
 
 
 def _limit(tree: exp.Query, row_limit: int) -> exp.Query:
@@ -139,38 +150,71 @@ def _limit(tree: exp.Query, row_limit: int) -> exp.Query:
     return exp.select("*").from_(tree.subquery("limited")).limit(cap)
 
 
-def _duckdb_check(con: duckdb.DuckDBPyConnection, sql: str, ctes: set[str]) -> None:
-    """Re-parse with DuckDB's parser and check statement type, functions and tables."""
-    statements = duckdb.extract_statements(sql)
-    if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
-        raise _refuse("Only a single SELECT is allowed.")
-    tree = json.loads(con.execute("select json_serialize_sql(?)", [sql]).fetchone()[0])
+def _duckdb_tree(con: duckdb.DuckDBPyConnection, sql: str) -> dict:
+    """DuckDB's own parse of `sql`: one SELECT statement, as a JSON tree. Any parser limit
+    (expression depth, size) is a refusal, never a server error."""
+    try:
+        statements = duckdb.extract_statements(sql)
+        if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+            raise _refuse("Only a single SELECT is allowed.")
+        tree = json.loads(con.execute("select json_serialize_sql(?)", [sql]).fetchone()[0])
+    except duckdb.Error as exc:
+        raise _refuse("The SQL does not parse.", {"reason": _first_line(exc)}, "sql_parse_error") from exc
+    except RecursionError as exc:
+        raise _refuse("The SQL is too deeply nested.", code="sql_too_complex") from exc
     if tree.get("error"):
-        raise _refuse("The SQL does not parse.", {"reason": tree.get("error_message")}, "sql_parse_error")
-    problems: list[str] = []
+        reason = str(tree.get("error_message") or "")
+        code = "sql_too_complex" if "depth" in reason.lower() else "sql_parse_error"
+        raise _refuse("The SQL does not parse.", {"reason": reason[:300]}, code)
+    return tree
 
-    for node in json_objects(tree):
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+
+
+def _duckdb_check(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Re-parse with DuckDB's parser and check every node: each function call (scalar, aggregate,
+    window, operator) is in the allowlist, each table function in its own, and each table is a
+    mart, a metadata table or a CTE visible where it is referenced (DuckDB's `cte_map` of the
+    queries around it)."""
+    tree = _duckdb_tree(con, sql)
+    problems: set[str] = set()
+    checked: set[int] = set()  # the function of a table function: checked against the table allowlist
+    stack: list[tuple[Any, frozenset[str]]] = [(tree, frozenset())]
+    while stack:
+        node, visible = stack.pop()
+        if isinstance(node, list):
+            stack.extend((child, visible) for child in node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        cte_map = node.get("cte_map")
+        if isinstance(cte_map, dict):
+            visible = visible | {str(e.get("key", "")).lower() for e in cte_map.get("map") or []}
         kind = node.get("type")
-        if node.get("class") == "FUNCTION" and kind == "FUNCTION":
-            name = (node.get("function_name") or "").lower()
-            if node.get("schema") not in ("", None, "main") or node.get("catalog") not in ("", None):
-                problems.append(f"function {node.get('schema')}.{name}")
-            elif not node.get("is_operator") and name not in ALLOWED_FUNCTIONS:
-                problems.append(f"function {name}")
-        elif kind == "TABLE_FUNCTION":
+        if kind == "TABLE_FUNCTION":
             function = node.get("function") or {}
-            name = (function.get("function_name") or "").lower()
-            if name not in ALLOWED_TABLE_FUNCTIONS:
-                problems.append(f"table function {name}")
+            checked.add(id(function))
+            name = str(function.get("function_name") or "").lower()
+            if name not in ALLOWED_TABLE_FUNCTIONS or function.get("schema") or function.get("catalog"):
+                problems.add(f"table function {name}")
+        elif "function_name" in node and id(node) not in checked:
+            name = str(node.get("function_name") or "").lower()
+            if node.get("schema") not in ("", None, "main") or node.get("catalog") not in ("", None):
+                problems.add(f"function {node.get('schema')}.{name}")
+            elif name not in ALLOWED_FUNCTIONS:
+                problems.add(f"function {name}")
         elif kind == "BASE_TABLE":
-            schema, table = (node.get("schema_name") or ""), (node.get("table_name") or "")
+            schema, table = str(node.get("schema_name") or ""), str(node.get("table_name") or "")
             if node.get("catalog_name"):
-                problems.append(f"table {node.get('catalog_name')}.{schema}.{table}")
+                problems.add(f"table {node.get('catalog_name')}.{schema}.{table}")
             elif not (schema == "marts" or (schema == "main" and table in META_TABLES)
-                      or (schema == "" and table.lower() in ctes)):
-                problems.append(f"table {schema}.{table}".lstrip("."))
+                      or (schema == "" and table.lower() in visible)):
+                problems.add(f"table {schema}.{table}".replace("table .", "table "))
+        stack.extend((child, visible) for child in node.values() if isinstance(child, (dict, list)))
     if problems:
-        raise _refuse("The query uses something that is not allowed.", {"not_allowed": sorted(set(problems))[:20]})
+        raise _refuse("The query uses something that is not allowed.", {"not_allowed": sorted(problems)[:20]})
 
 
 def json_objects(node: Any) -> Iterator[dict]:
@@ -185,17 +229,24 @@ def json_objects(node: Any) -> Iterator[dict]:
             yield from json_objects(value)
 
 
+def reserved_names(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """Names DuckDB resolves an unqualified table to besides the marts: its system views
+    (`duckdb_databases`, `pg_settings`, …) and the snapshot's own tables. No CTE may take one."""
+    rows = con.execute("select view_name from duckdb_views() union all "
+                       "select table_name from duckdb_tables() where schema_name <> 'marts'").fetchall()
+    return frozenset(str(name).lower() for (name,) in rows)
+
+
 def guard(sql: str, con: duckdb.DuckDBPyConnection, catalog: MartCatalog, principal: Principal, *,
           row_limit: int, max_length: int) -> GuardedQuery:
     """Check analyst SQL and return the SQL to run (scoped, limited, regenerated)."""
     _check_text(sql, max_length)
-    tree = parse_single_select(sql)
-    ctes = cte_names(tree)
-    resolve_tables(tree, catalog, principal)
-    tree = _limit(tree, row_limit)
     try:
+        tree = parse_single_select(sql)
+        resolve_tables(tree, catalog, principal, reserved_names=reserved_names(con))
+        tree = _limit(tree, row_limit)
         final = tree.sql(dialect="duckdb")
     except RecursionError as exc:
         raise _refuse("The SQL is too deeply nested.", code="sql_too_complex") from exc
-    _duckdb_check(con, final, ctes)
+    _duckdb_check(con, final)
     return GuardedQuery(final, row_limit)

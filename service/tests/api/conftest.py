@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -13,15 +12,6 @@ from infralyzer.publish import connect, latest_snapshot
 from infralyzer.settings import Settings
 
 from api_support import make_settings
-
-
-@pytest.fixture(scope="session")
-def publish_dir(request: pytest.FixtureRequest) -> Path:
-    """The session build's publish folder, or INFRALYZER_TEST_PUBLISH_DIR (quick iterations)."""
-    override = os.environ.get("INFRALYZER_TEST_PUBLISH_DIR")
-    if override:
-        return Path(override)
-    return request.getfixturevalue("built").publish_dir
 
 
 @pytest.fixture(scope="session")

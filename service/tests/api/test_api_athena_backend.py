@@ -301,7 +301,8 @@ def test_start_up_reads_the_athena_catalog_and_freshness(athena_client, fake_ath
     assert sources["cur2"]["newest_billing_period"] == "2026-09" and sources["focus"]["newest_billing_period"] == "2026-08"
     assert sources["cur2"]["is_stale"] and sources["focus"]["is_stale"]  # delivered months before today
     built_at = dt.datetime.fromisoformat(freshness["built_at"])  # Glue's UpdateTime (moto: table creation)
-    assert abs(built_at - dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)) < dt.timedelta(hours=1)
+    assert built_at.utcoffset() == dt.timedelta(0)  # an instant, with its offset (the schema's date-time)
+    assert abs(built_at - dt.datetime.now(dt.timezone.utc)) < dt.timedelta(hours=1)
     catalog_sql = next(q for q in fake_athena.queries() if "information_schema" in q)
     assert f"'{MARTS_DB}'" in catalog_sql
     assert athena_client.app.state.backend.name == "athena" and athena_client.app.state.reader is None
@@ -606,7 +607,7 @@ CROSS_CHECKS: list[tuple[str, str, dict, dict]] = [  # (method, path, params or 
     ("GET", "/spend/by/account", {"grain": "day", "limit": 50, "offset": 10, "sort": "-cost"}, VIEWER),
     ("GET", "/spend/by/payer", {"cost_basis": "public_on_demand"}, SCOPED_VIEWER),
     ("GET", "/spend/invoice-summary", {}, VIEWER),
-    ("GET", "/spend/top-movers", {"limit": 20}, SCOPED_VIEWER),
+    ("GET", "/spend/top-movers", {"limit": 20}, VIEWER),  # organisation-wide: not for scoped keys
     ("GET", "/kpi/summary", {"rollup": "true"}, VIEWER),
     ("GET", "/kpi/summary", {"kpi": "compute_ondemand_coverage"}, SCOPED_VIEWER),
     ("GET", "/kpi/unit-costs", {}, VIEWER),

@@ -52,7 +52,6 @@ def test_keys_from_a_yaml_file(tmp_path, publish_dir):
 
 @pytest.mark.parametrize("path,column", [
     ("/spend/trends", "usage_account_id"),
-    ("/spend/top-movers", "usage_account_id"),
     ("/discounts/coverage", "usage_account_id"),
     ("/discounts/savings", "usage_account_id"),
     ("/kpi/summary", "usage_account_id"),
@@ -81,22 +80,20 @@ def test_scoped_breakdown_equals_the_mart_over_its_accounts(client, mart):
 
 
 def test_payer_level_and_organisation_wide_marts_for_scoped_keys(client):
-    # payer-level marts: only for payers in the key's list (a member-account key sees none)
-    for path in ("/spend/invoice-summary", "/discounts/utilization", "/discounts/commitments",
-                 "/discounts/savings-plan-sizing"):
-        assert client.get(f"{API}{path}", headers=SCOPED).json()["row_count"] == 0, path
-    # organisation-wide facts without an account column: refused
-    response = client.get(f"{API}/allocation/chargeback", headers=SCOPED)
-    assert response.status_code in (403, 404)
-    if response.status_code == 403:
-        assert response.json()["error"] == "table_not_in_scope"
+    # figures over accounts beyond the key's own (payer-level marts, the organisation-wide mover
+    # ranking, chargeback by team) are organisation marts: refused to every scoped key
+    for path in ("/spend/invoice-summary", "/spend/top-movers", "/discounts/utilization", "/discounts/commitments",
+                 "/discounts/savings-plan-sizing", "/allocation/chargeback"):
+        response = client.get(f"{API}{path}", headers=SCOPED)
+        assert response.status_code == 403 and response.json()["error"] == "table_not_in_scope", path
     tables = {t["name"] for t in client.get(f"{API}/tables", headers=SCOPED).json()["data"]}
-    assert "fct_spend_daily" in tables and "dim_services" in tables and "fct_chargeback" not in tables
+    assert "fct_spend_daily" in tables and "dim_services" in tables
+    assert not tables & {"fct_chargeback", "fct_invoice_summary", "fct_top_movers", "dim_commitments"}
 
 
-def test_payer_scoped_key_sees_the_invoice(publish_dir, mart):
+def test_payer_scoped_key_does_not_see_the_organisations_invoice(publish_dir, mart):
     keys = [{"name": "payer", "key_sha256": hash_key("payer-key"), "role": "viewer", "accounts": ["189879835306"]}]
     app = create_app(settings=Settings(publish_dir=publish_dir, api_keys=json.dumps(keys), api_keys_file=None))
-    rows = TestClient(app).get(f"{API}/spend/invoice-summary", headers={"X-API-Key": "payer-key"}).json()["data"]
-    assert len(rows) == mart("select count(*) from marts.fct_invoice_summary "
-                             "where payer_account_id = '189879835306'")[0][0] > 0
+    response = TestClient(app).get(f"{API}/spend/invoice-summary", headers={"X-API-Key": "payer-key"})
+    assert response.status_code == 403 and response.json()["error"] == "table_not_in_scope"
+    assert mart("select count(*) from marts.fct_invoice_summary where payer_account_id = '189879835306'")[0][0] > 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from api_support import API, close, headers, read_table
@@ -22,7 +24,7 @@ def test_json_envelope_and_freshness(client, mart):
     assert set(body) >= {"data", "row_count", "execution_time_ms", "freshness"}
     built_at, period = mart("select built_at, newest_billing_period from main.snapshot_info")[0]
     assert body["freshness"]["newest_billing_period"] == period == "2026-09"
-    assert body["freshness"]["built_at"] == built_at.isoformat()
+    assert body["freshness"]["built_at"] == built_at.replace(tzinfo=dt.UTC).isoformat()  # stored as UTC
     assert body["row_count"] == len(body["data"]) > 0
 
 

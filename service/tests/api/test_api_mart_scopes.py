@@ -33,7 +33,8 @@ def test_every_published_mart_declares_its_scope(snapshot_path):
         con.close()
     assert set(catalog.scopes) == set(catalog.columns)  # none left to fail closed
     assert catalog.scopes["fct_spend_daily"] == MartScope(Scope.accounts, "usage_account_id")
-    assert catalog.scopes["fct_invoice_summary"] == MartScope(Scope.accounts, "payer_account_id")
+    assert catalog.scopes["fct_invoice_summary"] == MartScope(Scope.organisation, "payer_account_id")  # beyond a key
+    assert catalog.scopes["fct_top_movers"] == MartScope(Scope.organisation, "usage_account_id")  # ranks all
     assert catalog.scopes["dim_services"] == MartScope(Scope.reference)
     assert catalog.scopes["fct_chargeback"] == MartScope(Scope.organisation)
 

@@ -136,8 +136,9 @@ def test_savings_plan_sizing_recomputed_from_the_hourly_baseline(built):
     from datetime import timedelta
     window = np.array([by_hour.get(last - timedelta(hours=h), 0.0) for h in range(720)])
     discount, target = 0.2, 0.8
-    levels = {"minimum": window.min(), "p10": np.quantile(window, 0.1), "p25": np.quantile(window, 0.25),
-              "p50": np.quantile(window, 0.5), "p75": np.quantile(window, 0.75), "p90": np.quantile(window, 0.9)}
+    # percentiles by nearest rank (numpy's inverted_cdf): the ceil(p × 720)-th smallest hour
+    levels = {name: np.quantile(window, p, method="inverted_cdf")
+              for name, p in [("minimum", 0), ("p10", 0.1), ("p25", 0.25), ("p50", 0.5), ("p75", 0.75), ("p90", 0.9)]}
     expected_recommended = None
     for row in sizing:
         level = levels[row["candidate"]]

@@ -30,7 +30,7 @@ def test_redelivered_period_replaces_its_partition_only(trino_server, sample_exp
     settings = Settings(exports_dir=exports, build_db=tmp_path / "unused.duckdb", publish_dir=tmp_path / "publish")
     env = {"INFRALYZER_TRINO_PORT": str(trino_server.port), "INFRALYZER_SCHEMA_PREFIX": "redelivery_",
            "INFRALYZER_ATHENA_EXPORTS_SCHEMA": "redelivery_exports"}
-    common = ("--target-path", str(tmp_path / "target"), "--no-partial-parse", "--select", "+fct_spend_daily")
+    common = ("--target-path", str(tmp_path / "target"), "--select", "+fct_spend_daily")  # one parse, reused
     cursor = trino_server.connect().cursor()
 
     def build(*extra: str) -> list:
@@ -38,12 +38,12 @@ def test_redelivered_period_replaces_its_partition_only(trino_server, sample_exp
         cursor.execute(BY_PERIOD)
         return [tuple(row) for row in cursor.fetchall()]
 
-    register_exports(cursor, exports, schema="redelivery_exports")
+    register_exports(cursor, exports, tmp_path / "deliveries", schema="redelivery_exports")
     run_dbt(settings, "seed", "--target-path", str(tmp_path / "target"), target="trino", extra_env=env)
     before = build()
 
     redeliver(exports, period=REDELIVERED, seed=7, revision=1)
-    register_exports(cursor, exports, schema="redelivery_exports")
+    register_exports(cursor, exports, tmp_path / "deliveries", schema="redelivery_exports")
     incremental = build()
     fresh = build("--full-refresh")
 

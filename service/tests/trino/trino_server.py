@@ -3,8 +3,7 @@
 Athena engine v3 is Trino, so running the models on Trino executes the SQL that Athena would run.
 The server is the `trino-server-core` distribution from Maven Central plus the Hive connector
 (external tables over the export folder layout, as Glue tables over S3 for Athena; a file
-metastore, the local file system as warehouse) and the memory connector, fetched with the ordinary
-Maven client into ~/.cache/infralyzer/trino/<version>. It listens on 127.0.0.1 only, on a free port,
+metastore, the local file system as warehouse), fetched with the ordinary Maven client into ~/.cache/infralyzer/trino/<version>. It listens on 127.0.0.1 only, on a free port,
 with a small heap: the machine is shared.
 
     python service/tests/trino/trino_server.py install   # fetch once (what `make test-trino` does first)
@@ -33,11 +32,12 @@ from pathlib import Path
 TRINO_VERSION = os.environ.get("INFRALYZER_TRINO_VERSION", "476")
 MIN_JAVA_MAJOR = 24
 # catalog name -> the plugin artifact (io.trino:<artifact>:<version>:zip)
-PLUGINS = {"hive": "trino-hive", "memory": "trino-memory"}
+PLUGINS = {"hive": "trino-hive"}
 CACHE_ROOT = Path(os.environ.get("INFRALYZER_TRINO_CACHE", Path.home() / ".cache" / "infralyzer" / "trino"))
 HEAP = os.environ.get("INFRALYZER_TRINO_HEAP", "3G")
 # within the heap less Trino's default 30 % headroom
 QUERY_MEMORY = os.environ.get("INFRALYZER_TRINO_QUERY_MEMORY", "1800MB")
+ATHENA_CATALOG = "awsdatacatalog"
 
 
 def java_major(java_home: Path) -> int | None:
@@ -121,6 +121,7 @@ class TrinoServer:
     host: str = "127.0.0.1"
     process: subprocess.Popen | None = None
     started_in_seconds: float | None = None
+    _launched_at: float = 0.0
 
     @property
     def metastore_dir(self) -> Path:
@@ -157,7 +158,7 @@ class TrinoServer:
             # two cores, shared
             "task.concurrency": "2",
         }))
-        (etc / "catalog" / "hive.properties").write_text(_properties({
+        hive = {
             "connector.name": "hive",
             "hive.metastore": "file",
             "hive.metastore.catalog.dir": f"local://{self.metastore_dir}",
@@ -169,28 +170,41 @@ class TrinoServer:
             "hive.parquet.time-zone": "UTC",
             # what dbt-athena writes
             "hive.storage-format": "PARQUET",
-        }))
-        (etc / "catalog" / "memory.properties").write_text(_properties({"connector.name": "memory"}))
+        }
+        # `hive` for the builds; `awsdatacatalog`, Athena's catalog name, over the same metastore,
+        # so the SQL the API's Athena backend sends runs here as it is
+        for catalog in ("hive", ATHENA_CATALOG):
+            (etc / "catalog" / f"{catalog}.properties").write_text(_properties(hive))
         return etc
 
     def start(self, timeout_seconds: float = 420) -> TrinoServer:
+        return self.launch().wait_until_ready(timeout_seconds)
+
+    def launch(self) -> TrinoServer:
+        """Start the JVM and return at once (other work can overlap its start-up)."""
         etc = self._write_config()
         env = {**os.environ, "JAVA_HOME": str(self.java_home),
                "PATH": f"{self.java_home / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
-        started = time.monotonic()
+        self._launched_at = time.monotonic()
         with self.log_path.open("w") as log:
             self.process = subprocess.Popen(
                 [str(self.home / "bin" / "launcher"), "run", f"--etc-dir={etc}", f"--data-dir={self.work_dir / 'data'}"],
                 stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         # its own session: a test run that ends without stopping it must not leave the JVM behind
         atexit.register(self.stop)
-        while time.monotonic() - started < timeout_seconds:
+        return self
+
+    def wait_until_ready(self, timeout_seconds: float = 420) -> TrinoServer:
+        if self.process is None:
+            raise RuntimeError("Trino was not launched")
+        while time.monotonic() - self._launched_at < timeout_seconds:
             if self.process.poll() is not None:
                 raise RuntimeError(f"Trino exited with {self.process.returncode} while starting; see {self.log_path}")
             if self._is_ready():
-                self.started_in_seconds = time.monotonic() - started
+                if self.started_in_seconds is None:
+                    self.started_in_seconds = time.monotonic() - self._launched_at
                 return self
-            time.sleep(1)
+            time.sleep(0.5)
         self.stop()
         raise RuntimeError(f"Trino did not start within {timeout_seconds:.0f} s; see {self.log_path}")
 

@@ -11,6 +11,9 @@ went through `resolve_tables` (`marts.<t>`, or `main.<meta table>`) and whose us
 3. spells DuckDB's `GROUP BY ALL` as ordinals (Trino's `GROUP BY ALL` means something else), and
    ISO date strings compared with dates as typed literals (DuckDB casts `'2026-08-01'` to the
    column's type; Trino refuses `date >= varchar`: MetricFlow's time constraints are such strings);
+   DuckDB's `date_trunc` returns a timestamp, also for a date (MetricFlow's `metric_time__month`
+   of the date spine); Trino's returns a date for a date: it is cast to timestamp (found by running
+   the backend's SQL on Trino, service/tests/trino/);
 4. refuses anything that is not a read-only query, and `QUALIFY` / `DISTINCT ON` (sqlglot rewrites
    them into a subquery that would apply the row limit before the filter);
 5. renders with `dialect="athena"` and checks the result with the project's Athena portability
@@ -136,6 +139,14 @@ def type_date_literals(tree: exp.Expression, text_columns: frozenset[str]) -> ex
     return tree
 
 
+def date_trunc_as_timestamp(tree: exp.Expression) -> exp.Expression:
+    """DuckDB's `date_trunc(unit, x)` is a timestamp whatever x is; on Athena it keeps x's type."""
+    for node in list(tree.find_all(exp.TimestampTrunc, exp.DateTrunc)):
+        if not (isinstance(node.parent, exp.Cast) and node.parent.to.is_type("timestamp")):
+            node.replace(exp.cast(node.copy(), "timestamp"))
+    return tree
+
+
 def check_read_only(tree: exp.Expression) -> None:
     if not isinstance(tree, exp.Query):
         raise ApiError(400, "sql_not_allowed", "Only a SELECT query is allowed.", {"statement": type(tree).__name__})
@@ -157,6 +168,7 @@ def to_athena(tree: exp.Expression, params: dict[str, Any] | None, *, catalog: s
     qualify(tree, catalog, database)
     expand_group_by_all(tree)
     type_date_literals(tree, text_columns)
+    date_trunc_as_timestamp(tree)
     check_read_only(tree)
     if tree.find(exp.Qualify):
         raise _not_on_athena("QUALIFY", "filter the window function's result in an outer query.")

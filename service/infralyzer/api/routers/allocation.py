@@ -7,7 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from infralyzer.api.common import CommonFilters, FormatParam, Pagination, split_values, mart_rows
+from infralyzer.api.common import (
+    AccountServiceFilters, CommonFilters, FormatParam, Pagination, PeriodFilters, mart_rows, split_values,
+)
 from infralyzer.api.deps import Context
 from infralyzer.api.formats import TABULAR_RESPONSES
 
@@ -20,7 +22,7 @@ TagParam = Annotated[list[str] | None, Query(description="Required tags (allocat
 
 
 @router.get("/chargeback", summary="Every dollar owned by a value of each allocation dimension (fct_chargeback)")
-def chargeback(ctx: Context, request: Request, f: CommonFilters, p: Pagination, dimension: DimensionParam = None,
+def chargeback(ctx: Context, request: Request, f: PeriodFilters, p: Pagination, dimension: DimensionParam = None,
                value: ValueParam = None, fmt: FormatParam = None) -> Response:
     """Organisation-wide (no account column): not available to account-scoped keys."""
     return mart_rows(ctx, request, fmt, "fct_chargeback", f, p, ["billing_period", "dimension", "-amortized_cost"],
@@ -28,14 +30,14 @@ def chargeback(ctx: Context, request: Request, f: CommonFilters, p: Pagination, 
 
 
 @router.get("/showback", summary="Spend per allocation dimension value, account and service (fct_showback)")
-def showback(ctx: Context, request: Request, f: CommonFilters, p: Pagination, dimension: DimensionParam = None,
+def showback(ctx: Context, request: Request, f: AccountServiceFilters, p: Pagination, dimension: DimensionParam = None,
              value: ValueParam = None, fmt: FormatParam = None) -> Response:
     return mart_rows(ctx, request, fmt, "fct_showback", f, p, ["billing_period", "dimension", "-amortized_cost"],
                      extra_in={"dimension": split_values(dimension), "dimension_value": split_values(value)})
 
 
 @router.get("/tag-compliance", summary="Share of taggable spend carrying each required tag (fct_tag_compliance)")
-def tag_compliance(ctx: Context, request: Request, f: CommonFilters, p: Pagination, tag: TagParam = None,
+def tag_compliance(ctx: Context, request: Request, f: AccountServiceFilters, p: Pagination, tag: TagParam = None,
                    fmt: FormatParam = None) -> Response:
     return mart_rows(ctx, request, fmt, "fct_tag_compliance", f, p, ["billing_period", "tag", "-amortized_cost"],
                      extra_in={"tag": split_values(tag)})

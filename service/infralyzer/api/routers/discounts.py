@@ -8,7 +8,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlglot import exp
 
-from infralyzer.api.common import Builder, CommonFilters, FormatParam, Pagination, mart_rows, order_and_page, respond
+from infralyzer.api.common import (
+    AccountFilters, AccountRegionFilters, Builder, CommonFilters, FormatParam, Pagination, mart_rows,
+    order_and_page, respond,
+)
 from infralyzer.api.deps import Context
 from infralyzer.api.formats import TABULAR_RESPONSES
 
@@ -16,7 +19,7 @@ router = APIRouter(prefix="/discounts", tags=["discounts"], responses=TABULAR_RE
 
 
 @router.get("/utilization", summary="Utilisation and savings of each RI and Savings Plan per period (fct_commitment_utilization)")
-def utilization(ctx: Context, request: Request, f: CommonFilters, p: Pagination, fmt: FormatParam = None) -> Response:
+def utilization(ctx: Context, request: Request, f: AccountFilters, p: Pagination, fmt: FormatParam = None) -> Response:
     """`account` filters the payer that owns the commitment."""
     return mart_rows(ctx, request, fmt, "fct_commitment_utilization", f, p, ["billing_period", "-total_commitment"])
 
@@ -29,13 +32,13 @@ def coverage(ctx: Context, request: Request, f: CommonFilters, p: Pagination, fm
 
 
 @router.get("/savings", summary="Savings against public on-demand prices per account (fct_savings_summary)")
-def savings(ctx: Context, request: Request, f: CommonFilters, p: Pagination, fmt: FormatParam = None) -> Response:
+def savings(ctx: Context, request: Request, f: AccountFilters, p: Pagination, fmt: FormatParam = None) -> Response:
     return mart_rows(ctx, request, fmt, "fct_savings_summary", f, p, ["billing_period", "-total_savings"])
 
 
 @router.get("/savings-plan-sizing", summary="Savings Plan purchase candidates and the recommended one (fct_savings_plan_sizing)")
 def savings_plan_sizing(
-    ctx: Context, request: Request, f: CommonFilters, p: Pagination,
+    ctx: Context, request: Request, f: AccountFilters, p: Pagination,
     recommended_only: Annotated[bool, Query(description="Only the recommended candidate per payer.")] = False,
     fmt: FormatParam = None,
 ) -> Response:
@@ -53,7 +56,7 @@ def savings_plan_sizing(
 
 @router.get("/commitments", summary="The RI and Savings Plan inventory (dim_commitments)")
 def commitments(
-    ctx: Context, request: Request, f: CommonFilters, p: Pagination,
+    ctx: Context, request: Request, f: AccountRegionFilters, p: Pagination,
     expiring_within_days: Annotated[int | None, Query(ge=0, le=3650, description="Only commitments not yet expired "
                                                       "that end within this many days.")] = None,
     fmt: FormatParam = None,
@@ -71,7 +74,7 @@ def commitments(
 
 @router.get("/expiring-commitments", summary="Commitments ending within `days` (default 90) (dim_commitments)")
 def expiring_commitments(
-    ctx: Context, request: Request, f: CommonFilters, p: Pagination,
+    ctx: Context, request: Request, f: AccountRegionFilters, p: Pagination,
     days: Annotated[int, Query(ge=0, le=3650)] = 90,
     fmt: FormatParam = None,
 ) -> Response:

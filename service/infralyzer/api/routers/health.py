@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from infralyzer.api.backends import Session
 from infralyzer.api.deps import MartsSession
+from infralyzer.api.formats import as_utc
 from infralyzer.settings import Settings
 
 router = APIRouter(tags=["health"])
@@ -28,7 +29,7 @@ order by export_type
 
 class Freshness(BaseModel):
     snapshot: str
-    built_at: datetime | None  # None only on Athena when Glue knows none of the marts' tables
+    built_at: datetime | None  # UTC, with its offset; None only on Athena when Glue knows none of the marts' tables
     newest_billing_period: str | None
     table_count: int
 
@@ -64,7 +65,7 @@ def source_freshness(session: Session, settings: Settings, now: datetime) -> lis
         delivered_at = row["delivered_at"]
         limit = settings.source_stale_after_hours.get(row["export_type"])
         stale = delivered_at is None or (limit is not None and now - delivered_at > timedelta(hours=limit))
-        sources.append(SourceFreshness(**row, is_stale=stale))
+        sources.append(SourceFreshness(**{**row, "delivered_at": as_utc(delivered_at)}, is_stale=stale))
     return sources
 
 
@@ -77,7 +78,7 @@ def health(session: MartsSession, request: Request) -> Health:
         status="ok",  # liveness: a stale source is flagged in `sources`, the API still serves
         freshness=Freshness(
             snapshot=info.path.name,
-            built_at=info.built_at,
+            built_at=as_utc(info.built_at),
             newest_billing_period=info.newest_billing_period,
             table_count=info.table_count,
         ),

@@ -10,7 +10,8 @@ from fastapi.responses import Response
 from sqlglot import exp
 
 from infralyzer.api.common import (
-    Builder, CommonFilters, CostBasis, FormatParam, Pagination, mart_rows, order_and_page, respond,
+    AccountFilters, AccountServiceFilters, Builder, CommonFilters, CostBasis, FormatParam, Pagination,
+    mart_rows, order_and_page, respond,
 )
 from infralyzer.api.deps import Context
 from infralyzer.api.formats import TABULAR_RESPONSES
@@ -38,19 +39,21 @@ class Grain(str, Enum):
 
 
 @router.get("/invoice-summary", summary="What the invoice says, per billing period and payer (fct_invoice_summary)")
-def invoice_summary(ctx: Context, request: Request, f: CommonFilters, p: Pagination, fmt: FormatParam = None) -> Response:
-    """Unblended cost by charge class and the totals on every basis. `account` filters payers."""
+def invoice_summary(ctx: Context, request: Request, f: AccountFilters, p: Pagination, fmt: FormatParam = None) -> Response:
+    """Unblended cost by charge class and the totals on every basis. `account` filters payers.
+    A payer's total covers every member account: not for account-scoped keys (403)."""
     return mart_rows(ctx, request, fmt, "fct_invoice_summary", f, p, ["billing_period", "payer_account_id"])
 
 
 @router.get("/trends", summary="Month-over-month trends per account and service (fct_spend_trends)")
-def trends(ctx: Context, request: Request, f: CommonFilters, p: Pagination, fmt: FormatParam = None) -> Response:
+def trends(ctx: Context, request: Request, f: AccountServiceFilters, p: Pagination, fmt: FormatParam = None) -> Response:
     return mart_rows(ctx, request, fmt, "fct_spend_trends", f, p, ["billing_period", "-amortized_cost"])
 
 
 @router.get("/top-movers", summary="The account × service pairs that moved most since the previous period (fct_top_movers)")
-def top_movers(ctx: Context, request: Request, f: CommonFilters, p: Pagination, fmt: FormatParam = None) -> Response:
-    """The mart's ranking is over all accounts; an account-scoped key sees its pairs of that ranking."""
+def top_movers(ctx: Context, request: Request, f: AccountServiceFilters, p: Pagination, fmt: FormatParam = None) -> Response:
+    """The mart's ranking is over all accounts: not for account-scoped keys (403), whose own
+    month-over-month changes are in `/spend/trends`."""
     return mart_rows(ctx, request, fmt, "fct_top_movers", f, p, ["billing_period", "mover_rank"])
 
 

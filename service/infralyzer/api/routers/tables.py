@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from infralyzer.api.common import CommonFilters, FormatParam, Pagination, mart_rows
-from infralyzer.api.deps import Context
+from infralyzer.api.deps import Context, QueryContext
 from infralyzer.api.formats import TABULAR_RESPONSES, answer_headers, freshness
 
 router = APIRouter(tags=["tables"])
@@ -45,6 +45,11 @@ class Tables(BaseModel):
 @router.get("/tables", response_model=Tables, summary="Published marts, their columns and docs")
 def list_tables(ctx: Context, response: Response) -> Tables:
     response.headers.update(answer_headers(ctx.info))  # as the tabular answers: the response cache keeps it too
+    return table_catalog(ctx)
+
+
+def table_catalog(ctx: QueryContext) -> Tables:
+    """The marts the caller may read, with their columns and docs (the Python client's `marts()` too)."""
     listing = ctx.session.table_listing()  # the backend's: snapshot docs, or Athena's catalog and Glue
     table_docs, counts = listing.table_docs, listing.row_counts
     tables: dict[str, Table] = {}

@@ -1,0 +1,19 @@
+"""The rolling-origin backtest of the month forecasts (infralyzer.forecasting.backtest;
+docs/forecasting.md, 'Accuracy'): for every complete billing period after the first, the forecasts
+of its total made on day 1, 8, 15 and 22 from the days before (`month_end`) and of the next
+period's total (`next_month`), by the chosen models and by the seasonal-naive baseline, next to
+the actual cost. Grain: one row per forecast scope, scope key, billing period, target, origin day
+and method kind (is_baseline). DuckDB only, as the forecasts. The scopes backtested: config `backtest_scopes` (its YAML; the
+organisation total)."""
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    from infralyzer.forecasting.backtest import backtest
+
+    scopes = dbt.config.get("backtest_scopes") or ["total"]
+    history = dbt.ref("int_spend_daily_by_forecast_scope").project(
+        "forecast_scope, scope_key, usage_date, cast(daily_cost as double) as daily_cost, "
+        "cast(period_cost as double) as period_cost"
+    ).df()
+    return backtest(history[history["forecast_scope"].isin(scopes)])

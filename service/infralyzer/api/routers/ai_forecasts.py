@@ -1,0 +1,88 @@
+"""AI insights, forecasts and budgets: month forecasts of effective cost with their prediction
+intervals, their measured accuracy, and budgets against actual and forecast (marts/forecasts,
+marts/budgets).
+
+The forecasting (models, backtest, intervals) and the budget arithmetic live in the marts; these
+handlers only filter and page them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlglot import exp
+
+from infralyzer.api.common import (
+    AccountFilters, AccountServiceFilters, Builder, FormatParam, Pagination, order_and_page, respond, split_values,
+)
+from infralyzer.api.deps import Context
+from infralyzer.api.errors import ApiError
+from infralyzer.api.formats import TABULAR_RESPONSES
+
+router = APIRouter(prefix="/ai", tags=["ai"], responses=TABULAR_RESPONSES)
+
+FORECAST_SCOPES = ("total", "account", "service")
+BUDGET_STATUSES = ("over", "forecast_over", "within", "no_forecast")
+
+
+def _choices(name: str, values: list[str] | None, allowed: tuple[str, ...]) -> list[str]:
+    chosen = split_values(values)
+    bad = [v for v in chosen if v not in allowed]
+    if bad:
+        raise ApiError(422, "invalid_parameter", f"{name} is one of {', '.join(allowed)}.", {name: bad[:10]})
+    return chosen
+
+
+def _rows(ctx: Context, request: Request, fmt: FormatParam, b: Builder, p: Pagination,
+          default_sort: list[str]) -> Response:
+    columns = ctx.catalog.columns[b.table]
+    query = order_and_page(b.select(*[exp.column(c) for c in columns]), p, list(columns), default_sort)
+    return respond(ctx, request, fmt, query, b.params, p)
+
+
+@router.get("/forecasting", summary="Month-end and next-3-month forecasts of effective cost with 80 % and 95 % "
+                                    "prediction intervals, in total, per account and per service (fct_spend_forecasts)")
+def forecasting(
+    ctx: Context, request: Request, f: AccountServiceFilters, p: Pagination,
+    scope: Annotated[list[str] | None, Query(description="Forecast scopes: total, account, service; repeat or "
+                                                         "comma-separate (default: all).", max_length=3)] = None,
+    fmt: FormatParam = None,
+) -> Response:
+    """`from`/`to` select forecast billing periods; `account` and `service` select account and
+    service forecasts. An account-scoped key sees the forecasts of its accounts only (the
+    organisation and service forecasts add up every account)."""
+    table = "fct_spend_forecasts"
+    ctx.catalog.require(table, ctx.principal)
+    b = Builder(table).apply(f, ctx.catalog).where_in("forecast_scope", _choices("scope", scope, FORECAST_SCOPES))
+    return _rows(ctx, request, fmt, b, p, ["forecast_scope", "scope_key", "billing_period"])
+
+
+@router.get("/forecasting/accuracy", summary="How accurate the forecasts were in a rolling-origin backtest, next to "
+                                             "a seasonal-naive baseline (fct_forecast_accuracy)")
+def forecasting_accuracy(ctx: Context, request: Request, p: Pagination, fmt: FormatParam = None) -> Response:
+    """MAPE, bias and 80/95 % interval coverage of month-end forecasts made on day 1, 8, 15 and 22
+    and of next-month totals. Organisation-wide: not readable by account-scoped keys."""
+    table = "fct_forecast_accuracy"
+    ctx.catalog.require(table, ctx.principal)
+    return _rows(ctx, request, fmt, Builder(table), p, ["forecast_scope", "target", "origin_day"])
+
+
+@router.get("/budgets", summary="Budgets against actual and forecast per period, with the projected run-out day "
+                                "(fct_budget_status)")
+def budgets(
+    ctx: Context, request: Request, f: AccountFilters, p: Pagination,
+    budget_id: Annotated[list[str] | None, Query(description="Budget ids; repeat or comma-separate.",
+                                                 max_length=500)] = None,
+    status: Annotated[list[str] | None, Query(description="over, forecast_over, within, no_forecast; repeat or "
+                                                          "comma-separate.", max_length=4)] = None,
+    fmt: FormatParam = None,
+) -> Response:
+    """`from`/`to` select budget periods by their first billing period; `account` selects account
+    budgets. An account-scoped key sees its accounts' budgets only."""
+    table = "fct_budget_status"
+    ctx.catalog.require(table, ctx.principal)
+    b = (Builder(table).apply(f, ctx.catalog, period="first_billing_period")
+         .where_in("budget_id", split_values(budget_id))
+         .where_in("status", _choices("status", status, BUDGET_STATUSES)))
+    return _rows(ctx, request, fmt, b, p, ["budget_id", "budget_period"])

@@ -1,0 +1,298 @@
+"""Month totals of daily effective cost, forecast with statsforecast and a model chosen per series
+by a rolling-origin backtest; what the dbt Python models `int_spend_forecasts_statsforecast` and
+`int_forecast_backtest` run (docs/forecasting.md).
+
+A series is one scope's daily cost split in two (int_spend_daily_by_forecast_scope): `daily`
+accrues every day and is forecast by the models; `period` is posted once per billing period on
+its first day (support, tax, credits, ...) and is carried forward from the last month that has it.
+
+Per series, at an origin (the last day whose cost is known):
+1. candidates (AutoETS, MSTL, AutoARIMA, weekly seasonality, and the seasonal-naive baseline) are
+   cross-validated on the history before the origin: `n_windows` cutoffs `STEP_DAYS` apart, each
+   forecasting `h` days;
+2. the candidate whose month sums (the step ranges of the targets) erred least is chosen;
+3. the chosen model forecasts from the origin; each target's interval comes from the same
+   cross-validation errors of the chosen model over the same step range (their root mean square,
+   times Student's t with `n_windows` degrees of freedom: a prediction interval whose scale is
+   estimated from few errors).
+A series too short for two windows gets the `short_history` method: one MSTL fit, its daily 80/95 %
+intervals added up day by day (as if the days' errors moved together: wide on purpose).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+LEVELS = (80, 95)
+SEASON_DAYS = 7
+STEP_DAYS = 28  # between cross-validation cutoffs: about a month, so the windows' errors overlap little
+MAX_WINDOWS = 4
+MIN_TRAIN_DAYS = 56  # the shortest history a window's model is fitted on (8 weeks)
+MIN_MODEL_DAYS = 2 * SEASON_DAYS  # below this the mean of the days known is all there is
+
+log = logging.getLogger(__name__)
+
+
+def candidate_models() -> dict[str, object]:
+    """The models chosen between per series (name -> statsforecast model)."""
+    from statsforecast.models import MSTL, AutoARIMA, AutoETS
+
+    return {
+        **baseline_models(),  # on very regular cost the last week is hard to beat: it may win the choice
+        "auto_ets": AutoETS(season_length=SEASON_DAYS, alias="auto_ets"),
+        # the deseasonalised level by simple exponential smoothing: a trend extrapolated over months
+        # of daily cost ran away in development
+        "mstl": MSTL(season_length=SEASON_DAYS, trend_forecaster=AutoETS(model="ANN"), alias="mstl"),
+        # a small order search: the default one costs seconds per fit and never won on daily cost
+        "auto_arima": AutoARIMA(season_length=SEASON_DAYS, max_p=2, max_q=2, max_P=1, max_Q=1,
+                                approximation=True, alias="auto_arima"),
+    }
+
+
+def baseline_models() -> dict[str, object]:
+    """The seasonal-naive baseline: the last week repeated (the SQL method of Athena and Trino)."""
+    from statsforecast.models import SeasonalNaive
+
+    return {"seasonal_naive": SeasonalNaive(season_length=SEASON_DAYS, alias="seasonal_naive")}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A billing period to forecast from an origin: its days are steps `first_step..last_step`
+    after the origin (none left when the origin is its last day)."""
+
+    billing_period: str
+    horizon_months: int
+    first_step: int
+    last_step: int
+
+    @property
+    def remaining_days(self) -> int:
+        return max(0, self.last_step - self.first_step + 1)
+
+
+def month_start(day: dt.date, months: int = 0) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def targets_from(origin: dt.date, months_ahead: int) -> list[Target]:
+    """The origin's own billing period (horizon 0) and the next `months_ahead` ones."""
+    targets = []
+    for k in range(months_ahead + 1):
+        first = max(month_start(origin, k), origin + dt.timedelta(days=1))
+        last = month_start(origin, k + 1) - dt.timedelta(days=1)
+        targets.append(Target(month_start(origin, k).strftime("%Y-%m"), k, (first - origin).days,
+                              (last - origin).days))
+    return targets
+
+
+@dataclass
+class SeriesForecast:
+    """One series' forecast of its targets: the daily part's sums and their intervals."""
+
+    unique_id: str
+    method: str
+    history_days: int
+    windows: int
+    sums: dict[str, float] = field(default_factory=dict)  # billing period -> forecast of its remaining days
+    half_widths: dict[tuple[str, int], float] = field(default_factory=dict)  # (period, level) -> half width
+
+
+def _frame(series: dict[str, np.ndarray], origin: dt.date) -> pd.DataFrame:
+    frames = []
+    for uid, values in series.items():
+        days = pd.date_range(end=pd.Timestamp(origin), periods=len(values), freq="D")
+        frames.append(pd.DataFrame({"unique_id": uid, "ds": days, "y": np.asarray(values, dtype=float)}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def backtest_windows(history_days: int, h: int) -> int:
+    return max(0, min(MAX_WINDOWS, (history_days - h - MIN_TRAIN_DAYS) // STEP_DAYS + 1))
+
+
+def _range_sums(values: np.ndarray, targets: list[Target]) -> dict[str, float]:
+    return {t.billing_period: float(values[t.first_step - 1:t.last_step].sum()) if t.remaining_days else 0.0
+            for t in targets}
+
+
+def _cv_errors(cv: pd.DataFrame, model: str, targets: list[Target]) -> dict[str, dict[str, np.ndarray]]:
+    """Per series and target: the errors (actual - forecast) of the target's step-range sum, one per window."""
+    out: dict[str, dict[str, list[float]]] = {}
+    for (uid, _cutoff), window in cv.sort_values("ds").groupby(["unique_id", "cutoff"], sort=True):
+        actual = window["y"].to_numpy()
+        predicted = window[model].to_numpy()
+        errors = out.setdefault(str(uid), {t.billing_period: [] for t in targets})
+        for t in targets:
+            if t.remaining_days:
+                span = slice(t.first_step - 1, t.last_step)
+                errors[t.billing_period].append(float(actual[span].sum() - predicted[span].sum()))
+    return {uid: {p: np.array(e) for p, e in per.items()} for uid, per in out.items()}
+
+
+def forecast_series(series: dict[str, np.ndarray], origin: dt.date, targets: list[Target],
+                    models: dict[str, object] | None = None,
+                    backtest: pd.DataFrame | None = None) -> dict[str, SeriesForecast]:
+    """Forecast the daily part of each series (values up to and including `origin`) for `targets`.
+    `models`: the candidates (default `candidate_models()`); one model means no choice.
+    `backtest`: a cross-validation already run on an earlier origin (`cross_validate`), reused for
+    the series it holds instead of running a new one (the accuracy backtest re-selects once a month)."""
+    models = models or candidate_models()
+    h = max(t.last_step for t in targets)
+    results: dict[str, SeriesForecast] = {}
+    if h <= 0:
+        return {uid: SeriesForecast(uid, "none_remaining", len(v), 0) for uid, v in series.items()}
+    by_windows: dict[int, dict[str, np.ndarray]] = {}
+    for uid, values in series.items():
+        by_windows.setdefault(backtest_windows(len(values), h), {})[uid] = values
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # statsforecast's convergence warnings on short or flat series
+        for windows, group in sorted(by_windows.items()):
+            if windows < 2:
+                results.update(_short_history(group, origin, targets, models))
+                continue
+            if backtest is not None and set(group) <= set(backtest["unique_id"].astype(str)):
+                cv, windows = backtest, int(backtest["cutoff"].nunique())
+            else:
+                cv = cross_validate(group, origin, models, windows, h)
+            results.update(_selected(group, origin, targets, models, windows, cv))
+    return results
+
+
+def cross_validate(group: dict[str, np.ndarray], origin: dt.date, models: dict[str, object], windows: int,
+                   h: int) -> pd.DataFrame:
+    """Every candidate's forecasts of `h` days from `windows` cutoffs STEP_DAYS apart before the origin."""
+    from statsforecast import StatsForecast
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return StatsForecast(models=list(models.values()), freq="D", n_jobs=1).cross_validation(
+            df=_frame(group, origin), h=h, n_windows=windows, step_size=STEP_DAYS)
+
+
+def _selected(group: dict[str, np.ndarray], origin: dt.date, targets: list[Target], models: dict[str, object],
+              windows: int, cv: pd.DataFrame) -> dict[str, SeriesForecast]:
+    from statsforecast import StatsForecast
+
+    h = max(t.last_step for t in targets)
+    frame = _frame(group, origin)
+    errors = {name: _cv_errors(cv, name, targets) for name in models}
+    chosen: dict[str, str] = {}
+    for uid in group:
+        score = {name: sum(float(np.abs(e).sum()) for e in errors[name][uid].values()) for name in models}
+        chosen[uid] = min(score, key=lambda name: (score[name], name))
+    t_quantiles = {level: float(stats.t.ppf(0.5 + level / 200, df=windows)) for level in LEVELS}
+    results: dict[str, SeriesForecast] = {}
+    for name in sorted(set(chosen.values())):
+        ids = [uid for uid, c in chosen.items() if c == name]
+        fitted = StatsForecast(models=[models[name]], freq="D", n_jobs=1).forecast(
+            df=frame[frame["unique_id"].isin(ids)], h=h)
+        for uid, path in fitted.sort_values("ds").groupby("unique_id"):
+            uid = str(uid)
+            result = SeriesForecast(uid, name, len(group[uid]), windows, _range_sums(path[name].to_numpy(), targets))
+            for t in targets:
+                e = errors[name][uid][t.billing_period]
+                scale = float(np.sqrt(np.mean(e ** 2))) if t.remaining_days else 0.0
+                for level in LEVELS:
+                    result.half_widths[(t.billing_period, level)] = t_quantiles[level] * scale
+            results[uid] = result
+    return results
+
+
+def _short_history(group: dict[str, np.ndarray], origin: dt.date, targets: list[Target],
+                   models: dict[str, object]) -> dict[str, SeriesForecast]:
+    """Too short to choose: MSTL (or the one model given, e.g. the baseline) with its daily intervals."""
+    from statsforecast import StatsForecast
+    from statsforecast.models import MSTL, AutoETS
+
+    h = max(t.last_step for t in targets)
+    results: dict[str, SeriesForecast] = {}
+    modelled = {uid: v for uid, v in group.items() if len(v) >= MIN_MODEL_DAYS}
+    if modelled:
+        name, model = next(iter(models.items())) if len(models) == 1 else (
+            "mstl", MSTL(season_length=SEASON_DAYS, trend_forecaster=AutoETS(model="ANN"), alias="mstl"))
+        fitted = StatsForecast(models=[model], freq="D", n_jobs=1).forecast(
+            df=_frame(modelled, origin), h=h, level=list(LEVELS))
+        for uid, path in fitted.sort_values("ds").groupby("unique_id"):
+            uid = str(uid)
+            result = SeriesForecast(uid, f"{name}_short_history", len(group[uid]), 0,
+                                    _range_sums(path[name].to_numpy(), targets))
+            for level in LEVELS:
+                daily_half = (path[f"{name}-hi-{level}"] - path[name]).to_numpy()
+                for t, width in _range_sums(daily_half, targets).items():
+                    result.half_widths[(t, level)] = width
+            results[uid] = result
+    for uid, values in group.items():
+        if uid in results:
+            continue
+        # fewer than two weeks: the mean of the days known, its spread added up day by day
+        mean = float(np.mean(values)) if len(values) else 0.0
+        spread = float(np.std(values)) if len(values) > 1 else abs(mean)
+        result = SeriesForecast(uid, "mean_short_history", len(values), 0,
+                                {t.billing_period: mean * t.remaining_days for t in targets})
+        for t in targets:
+            for level in LEVELS:
+                z = float(stats.norm.ppf(0.5 + level / 200))
+                result.half_widths[(t.billing_period, level)] = z * spread * t.remaining_days
+        results[uid] = result
+    return results
+
+
+FORECAST_COLUMNS = ["forecast_scope", "scope_key", "billing_period", "horizon_months", "as_of_date", "method",
+                    "history_days", "backtest_windows", "remaining_days", "actual_to_date", "period_cost_estimate",
+                    "forecast_cost", "lower_80", "upper_80", "lower_95", "upper_95", "forecast_daily_rate"]
+
+
+def forecast_months(history: pd.DataFrame, origin: dt.date | None, months_ahead: int = 3,
+                    models: dict[str, object] | None = None,
+                    backtest: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Month totals of every series in `history` (columns forecast_scope, scope_key, usage_date,
+    daily_cost, period_cost; one row per series and day up to `origin`, later days are ignored):
+    the origin's billing period (what is known plus the forecast of its remaining days) and the
+    next `months_ahead` ones, with 80 and 95 % intervals; FORECAST_COLUMNS. The origin defaults
+    to the last day of the history."""
+    if history.empty:
+        return pd.DataFrame(columns=FORECAST_COLUMNS)
+    if origin is None:
+        origin = pd.to_datetime(history["usage_date"]).max().date()
+    history = history[pd.to_datetime(history["usage_date"]).dt.date <= origin].copy()
+    history["usage_date"] = pd.to_datetime(history["usage_date"]).dt.date
+    history["uid"] = history["forecast_scope"] + "|" + history["scope_key"]
+    history["period"] = [d.strftime("%Y-%m") for d in history["usage_date"]]
+    history = history.sort_values(["uid", "usage_date"])
+    targets = targets_from(origin, months_ahead)
+    series = {uid: g["daily_cost"].to_numpy(dtype=float) for uid, g in history.groupby("uid")}
+    forecasts = forecast_series(series, origin, targets, models, backtest)
+    current = targets[0].billing_period
+    rows = []
+    for uid, g in history.groupby("uid"):
+        scope, key = uid.split("|", 1)
+        posted = g.groupby("period")["period_cost"].sum()
+        posted = posted[posted != 0]
+        last_posted = float(posted.iloc[-1]) if len(posted) else 0.0
+        known = g[g["period"] == current]
+        known_total = float(known["daily_cost"].sum() + known["period_cost"].sum())
+        f = forecasts[uid]
+        for t in targets:
+            estimate = 0.0 if (t.horizon_months == 0 and current in posted.index) else last_posted
+            actual = known_total if t.horizon_months == 0 else 0.0
+            mean = actual + estimate + f.sums.get(t.billing_period, 0.0)
+            half = {level: f.half_widths.get((t.billing_period, level), 0.0) for level in LEVELS}
+            rows.append({
+                "forecast_scope": scope, "scope_key": key, "billing_period": t.billing_period,
+                "horizon_months": t.horizon_months, "as_of_date": origin, "method": f.method,
+                "history_days": f.history_days, "backtest_windows": f.windows, "remaining_days": t.remaining_days,
+                "actual_to_date": actual, "period_cost_estimate": estimate, "forecast_cost": mean,
+                "lower_80": mean - half[80], "upper_80": mean + half[80],
+                "lower_95": mean - half[95], "upper_95": mean + half[95],
+                "forecast_daily_rate": (f.sums.get(t.billing_period, 0.0) / t.remaining_days
+                                        if t.remaining_days else None),
+            })
+    return pd.DataFrame(rows, columns=FORECAST_COLUMNS)

@@ -1,0 +1,61 @@
+"""The forecasting engine (infralyzer.forecasting.engine) on series whose future is known."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from infralyzer.forecasting.engine import Target, backtest_windows, forecast_months, targets_from
+
+WEEK = np.array([100.0, 104.0, 103.0, 105.0, 101.0, 80.0, 78.0])
+
+
+def history(days: int, end: dt.date, noise: float = 0.0, period_charge: float = 0.0, seed: int = 3) -> pd.DataFrame:
+    dates = pd.date_range(end=pd.Timestamp(end), periods=days, freq="D")
+    rng = np.random.default_rng(seed)
+    daily = WEEK[dates.dayofweek.to_numpy()] * (1 + noise * rng.standard_normal(days))
+    period = np.where(dates.day == 1, period_charge, 0.0)
+    return pd.DataFrame({"forecast_scope": "total", "scope_key": "total", "usage_date": dates.date,
+                         "daily_cost": daily, "period_cost": period})
+
+
+def month_cost(month: str) -> float:
+    dates = pd.date_range(f"{month}-01", periods=pd.Period(month).days_in_month, freq="D")
+    return float(WEEK[dates.dayofweek.to_numpy()].sum())
+
+
+def test_targets_are_the_remaining_days_of_each_period():
+    assert targets_from(dt.date(2026, 9, 14), 2) == [
+        Target("2026-09", 0, 1, 16), Target("2026-10", 1, 17, 47), Target("2026-11", 2, 48, 77)]
+    assert targets_from(dt.date(2026, 9, 30), 1)[0].remaining_days == 0
+
+
+def test_windows_grow_with_history_up_to_four():
+    assert [backtest_windows(n, 60) for n in (100, 116, 144, 600)] == [0, 1, 2, 4]
+
+
+def test_a_regular_weekly_series_is_forecast_to_the_cent_with_ordered_intervals():
+    rows = forecast_months(history(400, dt.date(2026, 9, 14), period_charge=500.0), None, 2)
+    assert list(rows["billing_period"]) == ["2026-09", "2026-10", "2026-11"]
+    assert rows["method"].isin(["auto_ets", "mstl", "auto_arima", "seasonal_naive"]).all()
+    assert (rows["backtest_windows"] == 4).all()
+    for row in rows.itertuples():
+        # the period charge of September is posted; October's and November's are carried forward
+        expected = month_cost(row.billing_period) + 500.0
+        assert row.forecast_cost == pytest.approx(expected, abs=0.01)
+        assert row.lower_95 <= row.lower_80 <= row.forecast_cost <= row.upper_80 <= row.upper_95
+    september = rows.iloc[0]
+    assert (september.period_cost_estimate, september.remaining_days) == (0.0, 16)
+
+
+def test_short_history_is_labelled_and_its_intervals_widen_with_the_horizon():
+    rows = forecast_months(history(60, dt.date(2026, 9, 30), noise=0.03), None, 3)
+    assert set(rows["method"]) == {"mstl_short_history"}
+    widths = (rows["upper_80"] - rows["lower_80"]).to_list()
+    assert widths[0] == 0 and widths[1] < widths[3]
+    assert abs(rows.iloc[1].forecast_cost - month_cost("2026-10")) / month_cost("2026-10") < 0.05
+    few = forecast_months(history(10, dt.date(2026, 9, 30)), None, 1)
+    assert set(few["method"]) == {"mean_short_history"}
