@@ -12,10 +12,9 @@ from fastapi.responses import Response
 from sqlglot import exp
 
 from infralyzer.api.common import (
-    Builder, CommonFilters, Filters, FormatParam, Pagination, order_and_page, respond, split_values,
+    Builder, CommonFilters, Filters, FormatParam, Pagination, allowed_values, builder_rows, split_values,
 )
 from infralyzer.api.deps import Context
-from infralyzer.api.errors import ApiError
 from infralyzer.api.formats import TABULAR_RESPONSES
 
 router = APIRouter(prefix="/ai", tags=["ai"], responses=TABULAR_RESPONSES)
@@ -23,20 +22,6 @@ router = APIRouter(prefix="/ai", tags=["ai"], responses=TABULAR_RESPONSES)
 
 MONITORS = ("account", "service", "cost_category")
 SEVERITIES = ("low", "medium", "high")
-
-
-def _choices(name: str, values: list[str] | None, allowed: tuple[str, ...]) -> list[str]:
-    chosen = split_values(values)
-    bad = [v for v in chosen if v not in allowed]
-    if bad:
-        raise ApiError(422, "invalid_parameter", f"{name} is one of {', '.join(allowed)}.", {name: bad[:10]})
-    return chosen
-
-
-def _rows(ctx: Context, request: Request, fmt, b: Builder, p, default_sort: list[str]) -> Response:
-    columns = ctx.catalog.columns[b.table]
-    query = order_and_page(b.select(*[exp.column(c) for c in columns]), p, list(columns), default_sort)
-    return respond(ctx, request, fmt, query, b.params, p)
 
 
 @router.get("/anomaly-detection", summary="Spend anomalies per day and monitor, with expected cost, impact, score, "
@@ -62,11 +47,11 @@ def anomaly_detection(
     ctx.catalog.require(table, ctx.principal)
     b = Builder(table).apply(Filters(f.period_from, f.period_to, f.accounts), ctx.catalog)
     b.where_in("top_root_cause_service", f.services).where_in("top_root_cause_region", f.regions)
-    b.where_in("monitor_dimension", _choices("monitor", monitor, MONITORS))
+    b.where_in("monitor_dimension", allowed_values("monitor", monitor, MONITORS))
     b.where_in("monitor_value", split_values(monitor_value))
-    b.where_in("severity", _choices("severity", severity, SEVERITIES))
+    b.where_in("severity", allowed_values("severity", severity, SEVERITIES))
     b.where("impact_cost", exp.GTE, min_impact).where("impact_pct", exp.GTE, min_impact_pct)
-    return _rows(ctx, request, fmt, b, p, ["-usage_date", "-impact_cost"])
+    return builder_rows(ctx, request, fmt, b, p, ["-usage_date", "-impact_cost"])
 
 
 @router.get("/anomaly-detection/root-causes", summary="Ranked root causes of anomalies, with their dollar "
@@ -84,5 +69,5 @@ def anomaly_root_causes(
     ctx.catalog.require(table, ctx.principal)
     b = Builder(table).apply(f, ctx.catalog)
     b.where_in("anomaly_id", split_values(anomaly_id))
-    return _rows(ctx, request, fmt, b, p, ["anomaly_id", "root_cause_rank"])
+    return builder_rows(ctx, request, fmt, b, p, ["anomaly_id", "root_cause_rank"])
 
