@@ -18,7 +18,7 @@ import pytest
 
 from infralyzer.dbt_runner import run_dbt
 from infralyzer.settings import Settings
-from sample_build import SAMPLE_LINE_ITEMS, SAMPLE_PERIODS, SAMPLE_SEED, make_settings
+from sample_build import SAMPLE_ANOMALIES, SAMPLE_LINE_ITEMS, SAMPLE_PERIODS, SAMPLE_SEED, make_settings
 
 TESTS_DIR = Path(__file__).resolve().parent
 
@@ -38,7 +38,8 @@ def sample_exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from infralyzer.exports.generate import generate
 
     exports = tmp_path_factory.mktemp("sample") / "exports"
-    generate(exports, periods=SAMPLE_PERIODS, line_items_per_month=SAMPLE_LINE_ITEMS, seed=SAMPLE_SEED)
+    generate(exports, periods=SAMPLE_PERIODS, line_items_per_month=SAMPLE_LINE_ITEMS, seed=SAMPLE_SEED,
+             anomalies=SAMPLE_ANOMALIES)
     return exports
 
 

@@ -51,6 +51,11 @@ MART_QUERIES = {
     "savings_by_action_type": OPTIMIZATION.format("sum(counted_monthly_savings)"),
 }
 
+MART_QUERIES["anomaly_impact"] = (
+    "select date_trunc('month', usage_date) as month, sum(contribution_cost) as value "
+    "from marts.fct_cost_anomaly_root_causes where monitor_dimension = 'account' group by 1"
+)
+
 # The forecast and budget metrics: their months reach past the data (the forecast horizon), so they
 # are checked apart (api/test_api_ai_forecasts.py); the budgets seed ships empty.
 INSIGHT_QUERIES = {

@@ -11,6 +11,8 @@ from infralyzer.settings import Settings
 SAMPLE_PERIODS = ["2026-07", "2026-08", "2026-09"]
 SAMPLE_LINE_ITEMS = 20_000
 SAMPLE_SEED = 7
+# labelled spend anomalies (generate/injected_anomalies.py) in the last weeks, for the anomaly marts
+SAMPLE_ANOMALIES = True
 
 
 def make_settings(root: Path, exports_dir: Path | None = None) -> Settings:

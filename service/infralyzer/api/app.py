@@ -23,6 +23,7 @@ from infralyzer.api.limits import BodyTimeout, QueryGate, RateLimiter, rate_limi
 from infralyzer.api.routers import allocation, discounts, health, kpi, metrics, spend, sql, tables
 from infralyzer.api.routers import ai_forecasts
 from infralyzer.api.routers import optimization
+from infralyzer.api.routers import ai_anomalies
 from infralyzer.api.semantic_layer import SemanticLayers
 from infralyzer.publish import SnapshotReader
 from infralyzer.settings import Settings, get_settings
@@ -93,6 +94,8 @@ def create_app(publish_dir: Path | None = None, settings: Settings | None = None
     app.include_router(ai_forecasts.router, prefix=API_PREFIX, dependencies=[Depends(get_principal), Depends(rate_limited)],
                        responses=ERROR_RESPONSES)
     app.include_router(optimization.router, prefix=API_PREFIX, dependencies=[Depends(get_principal), Depends(rate_limited)],
+                       responses=ERROR_RESPONSES)
+    app.include_router(ai_anomalies.router, prefix=API_PREFIX, dependencies=[Depends(get_principal), Depends(rate_limited)],
                        responses=ERROR_RESPONSES)
     if app.state.keys.development_mode:
         log.warning("No API keys configured (INFRALYZER_API_KEYS_FILE / INFRALYZER_API_KEYS): LOCAL DEVELOPMENT "

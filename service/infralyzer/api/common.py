@@ -59,6 +59,15 @@ def split_values(values: list[str] | None) -> list[str]:
     return out
 
 
+def allowed_values(name: str, values: list[str] | None, allowed: tuple[str, ...]) -> list[str]:
+    """The values of a repeated or comma-separated parameter, each one of `allowed` (else 422)."""
+    chosen = split_values(values)
+    bad = [v for v in chosen if v not in allowed]
+    if bad:
+        raise ApiError(422, "invalid_parameter", f"{name} is one of {', '.join(allowed)}.", {name: bad[:10]})
+    return chosen
+
+
 async def filters(
     period_from: Annotated[str | None, Query(alias="from", pattern=_PERIOD, description="First billing period, YYYY-MM.",
                                              openapi_examples={"july": {"value": "2026-07"}})] = None,
@@ -221,6 +230,14 @@ def respond(ctx: QueryContext, request: Request, fmt: Format | None, query: exp.
     """Run the query and answer in the negotiated format; with a page, say whether there is more."""
     table, elapsed, extra = run_page(ctx, query, params, p)
     return render(table, negotiate(request, fmt), ctx.info, elapsed, extra, cached=ctx.cache_hit)
+
+
+def builder_rows(ctx: QueryContext, request: Request, fmt: Format | None, b: "Builder", p: Page,
+                 default_sort: list[str]) -> Response:
+    """Every column of the builder's mart, with its filters, sorted and paged."""
+    columns = ctx.catalog.columns[b.table]
+    query = order_and_page(b.select(*[exp.column(c) for c in columns]), p, list(columns), default_sort)
+    return respond(ctx, request, fmt, query, b.params, p)
 
 
 def mart_rows(ctx: QueryContext, request: Request, fmt: Format | None, table: str, f: Filters, p: Page,

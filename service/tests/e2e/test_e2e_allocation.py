@@ -20,6 +20,7 @@ import duckdb
 import pytest
 
 from infralyzer.dbt_runner import run_dbt
+from infralyzer.exports.generate.injected_anomalies import plan_from_key
 from infralyzer.exports.generate.allocation_key import BASIS, allocation_fragment
 from infralyzer.exports.generate.organisation import build_organisation
 from infralyzer.settings import Settings
@@ -44,8 +45,11 @@ def money(mapping: dict) -> dict:
 
 
 @pytest.fixture(scope="module")
-def organisation(sample_exports):
-    return build_organisation(SAMPLE_SEED, SAMPLE_LINE_ITEMS, anchor_period=SAMPLE_PERIODS[-1])
+def organisation(sample_exports, answer_key):
+    org = build_organisation(SAMPLE_SEED, SAMPLE_LINE_ITEMS, anchor_period=SAMPLE_PERIODS[-1])
+    if answer_key.get("injected_anomalies"):  # the sample's labelled anomalies change what resources cost
+        org.anomaly_plan = plan_from_key(org, answer_key["injected_anomalies"])
+    return org
 
 
 @pytest.fixture(scope="module")

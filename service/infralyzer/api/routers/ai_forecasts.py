@@ -11,34 +11,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlglot import exp
 
 from infralyzer.api.common import (
-    AccountFilters, AccountServiceFilters, Builder, FormatParam, Pagination, order_and_page, respond, split_values,
+    AccountFilters, AccountServiceFilters, Builder, FormatParam, Pagination, allowed_values, builder_rows, split_values,
 )
 from infralyzer.api.deps import Context
-from infralyzer.api.errors import ApiError
 from infralyzer.api.formats import TABULAR_RESPONSES
 
 router = APIRouter(prefix="/ai", tags=["ai"], responses=TABULAR_RESPONSES)
 
 FORECAST_SCOPES = ("total", "account", "service")
 BUDGET_STATUSES = ("over", "forecast_over", "within", "no_forecast")
-
-
-def _choices(name: str, values: list[str] | None, allowed: tuple[str, ...]) -> list[str]:
-    chosen = split_values(values)
-    bad = [v for v in chosen if v not in allowed]
-    if bad:
-        raise ApiError(422, "invalid_parameter", f"{name} is one of {', '.join(allowed)}.", {name: bad[:10]})
-    return chosen
-
-
-def _rows(ctx: Context, request: Request, fmt: FormatParam, b: Builder, p: Pagination,
-          default_sort: list[str]) -> Response:
-    columns = ctx.catalog.columns[b.table]
-    query = order_and_page(b.select(*[exp.column(c) for c in columns]), p, list(columns), default_sort)
-    return respond(ctx, request, fmt, query, b.params, p)
 
 
 @router.get("/forecasting", summary="Month-end and next-3-month forecasts of effective cost with 80 % and 95 % "
@@ -54,8 +37,8 @@ def forecasting(
     organisation and service forecasts add up every account)."""
     table = "fct_spend_forecasts"
     ctx.catalog.require(table, ctx.principal)
-    b = Builder(table).apply(f, ctx.catalog).where_in("forecast_scope", _choices("scope", scope, FORECAST_SCOPES))
-    return _rows(ctx, request, fmt, b, p, ["forecast_scope", "scope_key", "billing_period"])
+    b = Builder(table).apply(f, ctx.catalog).where_in("forecast_scope", allowed_values("scope", scope, FORECAST_SCOPES))
+    return builder_rows(ctx, request, fmt, b, p, ["forecast_scope", "scope_key", "billing_period"])
 
 
 @router.get("/forecasting/accuracy", summary="How accurate the forecasts were in a rolling-origin backtest, next to "
@@ -65,7 +48,7 @@ def forecasting_accuracy(ctx: Context, request: Request, p: Pagination, fmt: For
     and of next-month totals. Organisation-wide: not readable by account-scoped keys."""
     table = "fct_forecast_accuracy"
     ctx.catalog.require(table, ctx.principal)
-    return _rows(ctx, request, fmt, Builder(table), p, ["forecast_scope", "target", "origin_day"])
+    return builder_rows(ctx, request, fmt, Builder(table), p, ["forecast_scope", "target", "origin_day"])
 
 
 @router.get("/budgets", summary="Budgets against actual and forecast per period, with the projected run-out day "
@@ -84,5 +67,5 @@ def budgets(
     ctx.catalog.require(table, ctx.principal)
     b = (Builder(table).apply(f, ctx.catalog, period="first_billing_period")
          .where_in("budget_id", split_values(budget_id))
-         .where_in("status", _choices("status", status, BUDGET_STATUSES)))
-    return _rows(ctx, request, fmt, b, p, ["budget_id", "budget_period"])
+         .where_in("status", allowed_values("status", status, BUDGET_STATUSES)))
+    return builder_rows(ctx, request, fmt, b, p, ["budget_id", "budget_period"])

@@ -40,6 +40,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from infralyzer.exports.generate import answer_key as _ak
+from infralyzer.exports.generate import injected_anomalies as _injected
 from infralyzer.exports.generate.allocation_key import allocation_fragment
 from infralyzer.exports.generate.optimisation_key import add_optimisation
 from infralyzer.exports.generate.organisation import Organisation, build_organisation
@@ -86,6 +87,8 @@ def _write_period(exports_dir: Path, org: Organisation, period: str, revision: i
             if bar is not None:
                 bar.update(1)
     result = sim.result()
+    if org.anomaly_plan is not None:
+        _injected.record_period(org.anomaly_plan, sim, period)
     org.cache[(period, revision)] = result
     org.cache.setdefault("_current", {})[period] = revision
     entry = dict(result["key"])
@@ -106,11 +109,14 @@ def _write_period(exports_dir: Path, org: Organisation, period: str, revision: i
 
 def generate(exports_dir: Path, *, periods: list[str], line_items_per_month: int = 20_000, seed: int = 42,
              exports: tuple[str, ...] = ("cur2", "focus", "coh", "carbon"), progress: bool = False,
-             workers: int = 1) -> dict:
+             workers: int = 1, anomalies: bool = False) -> dict:
     """Write every requested export for every period, then the answer key; return the key.
 
     With `workers` > 1 the periods are written by that many processes at once; a period depends on
     nothing but the organisation, so the files and the key are the same as with one.
+    `anomalies=True` injects labelled spend anomalies (injected_anomalies.py), listed in the key's
+    `injected_anomalies`; their key entries are filled period by period in one organisation, so
+    such a history is written by one process whatever `workers` says.
     """
     exports_dir = Path(exports_dir)
     periods = _check_periods(periods)
@@ -120,7 +126,10 @@ def generate(exports_dir: Path, *, periods: list[str], line_items_per_month: int
         raise ValueError(f"unknown exports: {sorted(unknown)}")
     org = build_organisation(seed, line_items_per_month, anchor_period=periods[-1])
     key = _ak.new_key(org, periods, exports)
-    if workers > 1 and len(periods) > 1:
+    if anomalies:
+        org.anomaly_plan = _injected.plan_for(org, periods)
+        key["injected_anomalies"] = org.anomaly_plan.entries
+    if workers > 1 and len(periods) > 1 and not anomalies:
         key["periods"].update(_write_periods_in_parallel(exports_dir, periods, exports, seed, line_items_per_month,
                                                            workers, progress))
     else:
@@ -181,6 +190,8 @@ def redeliver(exports_dir: Path, *, period: str, seed: int = 42, revision: int =
             raise ValueError(f"the exports were generated with line_items_per_month={n}; a re-delivery keeps the "
                              f"organisation, so it cannot change to {line_items_per_month}")
         org = build_organisation(seed, n, anchor_period=key["anchor_period"])
+        if key.get("injected_anomalies"):
+            org.anomaly_plan = _injected.plan_from_key(org, key["injected_anomalies"])
     exports = tuple(key.get("exports") or ("cur2", "focus"))
     periods = sorted(set(key["periods"]) | {period})
     with tqdm(total=0, disable=not progress, unit="block", desc="redeliver") as bar:

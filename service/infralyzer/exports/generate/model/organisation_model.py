@@ -34,6 +34,7 @@ class OrganisationModel:
     iam_principals: list[str]
     pods: dict  # host resource -> pod ids
     cache: dict = field(default_factory=dict)
+    anomaly_plan: object = None  # injected_anomalies.AnomalyPlan when labelled anomalies are injected
 
     @property
     def slot_hours(self) -> int:

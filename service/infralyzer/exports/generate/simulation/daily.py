@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from infralyzer.exports.generate import injected_anomalies
 from infralyzer.exports.generate.model.clock import MS_PER_HOUR, add_months, overlap, period_hours
 from infralyzer.exports.generate.model.hashing import normal_from_hash
 from infralyzer.exports.generate.model.reference import K_SNAP
@@ -57,7 +58,7 @@ class DailyCharges:
             z = normal_from_hash(key)
             sg = sigma[noisy]
             qty[noisy] = qty[noisy] * np.exp(np.clip(sg * z, -3 * sg, 3 * sg) - 0.5 * sg * sg)
-        return qty
+        return injected_anomalies.apply(self, d0, u_r, u_d, u_sku, qty)
 
     def _daily_rows(self, d0: int, u_r, u_d, u_sku, qty) -> Rows:
         dr, t = self.dr, self.t
