@@ -29,6 +29,8 @@ PUBLIC_MARTS = [
     "fct_commitment_coverage",
     "fct_commitment_utilization",
     "fct_compute_on_demand_hourly",
+    "fct_cost_anomalies",
+    "fct_cost_anomaly_root_causes",
     "fct_export_deliveries",
     "fct_invoice_summary",
     "fct_kpi_tracker",
