@@ -1,3 +1,5 @@
+{#- A table, not a view: inlined views of the anomaly chain exceed Trino's (and Athena's) 150 query stages. -#}
+{{ config(materialized='table') }}
 {#-
     What each monitored day was expected to cost, from that series' own past only (so a day's
     expectation never changes when later days arrive): the median of the same weekday in the four

@@ -1,3 +1,5 @@
+{#- A table, not a view: inlined views of the anomaly chain exceed Trino's (and Athena's) 150 query stages. -#}
+{{ config(materialized='table') }}
 {#-
     Tukey's fences of each monitored day: the first and third quartiles of the series' residuals
     over the `residual_window_days` days before it (anomaly_thresholds), so again from the past
