@@ -59,6 +59,13 @@ def split_values(values: list[str] | None) -> list[str]:
     return out
 
 
+def choice_list(*allowed: str) -> Any:
+    """The type of a repeated or comma-separated parameter whose values are each one of `allowed`,
+    so the OpenAPI states the choice (a pattern: comma-separated values cannot be an enum)."""
+    one = "|".join(re.escape(a) for a in allowed)
+    return list[Annotated[str, StringConstraints(pattern=rf"^\s*({one})\s*(,\s*({one})\s*)*$")]]
+
+
 def allowed_values(name: str, values: list[str] | None, allowed: tuple[str, ...]) -> list[str]:
     """The values of a repeated or comma-separated parameter, each one of `allowed` (else 422)."""
     chosen = split_values(values)

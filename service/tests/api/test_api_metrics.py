@@ -67,7 +67,7 @@ def test_every_metric_equals_mf_query(client, tmp_path, request):
         month = row["metric_time__month"][:10]
         assert month in from_mf, f"mf and the API answered from different builds ({month})"
         for metric in MART_QUERIES:
-            assert close(row[metric], float(from_mf[month][metric]), 1e-6), (metric, month)
+            assert close(row[metric], from_mf[month][metric] or None, 1e-6), (metric, month)  # mf writes a null as ""
 
 
 @pytest.mark.parametrize("grain", ["day", "week", "month", "quarter", "year"])

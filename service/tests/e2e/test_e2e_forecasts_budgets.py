@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 
 import duckdb
@@ -108,6 +108,7 @@ def budgets_build(built: Settings, build_db, tmp_path_factory: pytest.TempPathFa
                             "limit 1").fetchone()[0]
     total = build_db.execute("select sum(amortized_cost) from marts.fct_spend_monthly "
                              "where billing_period = '2026-08'").fetchone()[0]
+    total = total.quantize(Decimal("0.01"), rounding=ROUND_FLOOR)  # never above the spend: it must run out
     (project / "seeds" / "budgets.csv").write_text(
         "budget_id,budget_name,budget_scope,scope_key,time_unit,start_period,end_period,amount,cost_basis\n"
         f"org,Organisation,total,,monthly,2026-07,,{total:.2f},amortized\n"

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from sqlglot import exp
 
 from infralyzer.api.common import (
-    Builder, CommonFilters, Filters, FormatParam, Pagination, allowed_values, builder_rows, split_values,
+    Builder, CommonFilters, Filters, FormatParam, Pagination, allowed_values, builder_rows, choice_list, split_values,
 )
 from infralyzer.api.deps import Context
 from infralyzer.api.formats import TABULAR_RESPONSES
@@ -22,18 +22,20 @@ router = APIRouter(prefix="/ai", tags=["ai"], responses=TABULAR_RESPONSES)
 
 MONITORS = ("account", "service", "cost_category")
 SEVERITIES = ("low", "medium", "high")
+MonitorValues = choice_list(*MONITORS)
+SeverityValues = choice_list(*SEVERITIES)
 
 
 @router.get("/anomaly-detection", summary="Spend anomalies per day and monitor, with expected cost, impact, score, "
                                           "severity and top root cause (fct_cost_anomalies)")
 def anomaly_detection(
     ctx: Context, request: Request, f: CommonFilters, p: Pagination,
-    monitor: Annotated[list[str] | None, Query(description="Monitor dimensions: account, service, cost_category; "
+    monitor: Annotated[MonitorValues | None, Query(description="Monitor dimensions: account, service, cost_category; "
                                                            "repeat or comma-separate.", max_length=10)] = None,
     monitor_value: Annotated[list[str] | None, Query(description="Monitored values (an account id, a service, a "
                                                                  "cost category value); repeat or comma-separate.",
                                                      max_length=500)] = None,
-    severity: Annotated[list[str] | None, Query(description="low, medium, high; repeat or comma-separate.",
+    severity: Annotated[SeverityValues | None, Query(description="low, medium, high; repeat or comma-separate.",
                                                 max_length=10)] = None,
     min_impact: Annotated[float | None, Query(ge=0, description="Least impact (actual - expected), dollars.")] = None,
     min_impact_pct: Annotated[float | None, Query(ge=0, description="Least impact, % of expected.")] = None,

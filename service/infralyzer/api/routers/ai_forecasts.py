@@ -13,7 +13,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from infralyzer.api.common import (
-    AccountFilters, AccountServiceFilters, Builder, FormatParam, Pagination, allowed_values, builder_rows, split_values,
+    AccountFilters, AccountServiceFilters, Builder, FormatParam, Pagination, allowed_values, builder_rows, choice_list,
+    split_values,
 )
 from infralyzer.api.deps import Context
 from infralyzer.api.formats import TABULAR_RESPONSES
@@ -22,13 +23,15 @@ router = APIRouter(prefix="/ai", tags=["ai"], responses=TABULAR_RESPONSES)
 
 FORECAST_SCOPES = ("total", "account", "service")
 BUDGET_STATUSES = ("over", "forecast_over", "within", "no_forecast")
+ScopeValues = choice_list(*FORECAST_SCOPES)
+StatusValues = choice_list(*BUDGET_STATUSES)
 
 
 @router.get("/forecasting", summary="Month-end and next-3-month forecasts of effective cost with 80 % and 95 % "
                                     "prediction intervals, in total, per account and per service (fct_spend_forecasts)")
 def forecasting(
     ctx: Context, request: Request, f: AccountServiceFilters, p: Pagination,
-    scope: Annotated[list[str] | None, Query(description="Forecast scopes: total, account, service; repeat or "
+    scope: Annotated[ScopeValues | None, Query(description="Forecast scopes: total, account, service; repeat or "
                                                          "comma-separate (default: all).", max_length=3)] = None,
     fmt: FormatParam = None,
 ) -> Response:
@@ -57,7 +60,7 @@ def budgets(
     ctx: Context, request: Request, f: AccountFilters, p: Pagination,
     budget_id: Annotated[list[str] | None, Query(description="Budget ids; repeat or comma-separate.",
                                                  max_length=500)] = None,
-    status: Annotated[list[str] | None, Query(description="over, forecast_over, within, no_forecast; repeat or "
+    status: Annotated[StatusValues | None, Query(description="over, forecast_over, within, no_forecast; repeat or "
                                                           "comma-separate.", max_length=4)] = None,
     fmt: FormatParam = None,
 ) -> Response:
