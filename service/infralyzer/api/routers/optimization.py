@@ -4,7 +4,6 @@ Every figure comes from the marts; the handlers only filter and sort."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -16,6 +15,7 @@ from infralyzer.api.common import (
     CommonFilters,
     FormatParam,
     Pagination,
+    filters_for,
     mart_rows,
     order_and_page,
     respond,
@@ -36,8 +36,10 @@ ActionTypeParam = Annotated[list[str] | None, Query(description="Action types (R
                                                     max_length=50)]
 EffortParam = Annotated[list[str] | None, Query(description="Implementation effort (VeryLow, Low, Medium, High, "
                                                             "VeryHigh).", max_length=5)]
-MinSavingsParam = Annotated[Decimal | None, Query(ge=0, description="Only actions counting at least this much a "
+MinSavingsParam = Annotated[float | None, Query(ge=0, description="Only actions counting at least this much a "
                                                                      "month (counted_monthly_savings).")]
+# Cost Optimization Hub's rows carry an account and a region, no service
+RecommendationFilters = filters_for("account", "region")
 LatestParam = Annotated[bool, Query(description="Only each account's latest billing period (the current list).")]
 AlternativesParam = Annotated[bool, Query(description="Also the alternatives (actions that are not the top action "
                                                       "on their resource).")]
@@ -45,7 +47,7 @@ AlternativesParam = Annotated[bool, Query(description="Also the alternatives (ac
 
 def _actions(ctx: Context, request: Request, f: CommonFilters, p: Pagination, fmt: FormatParam, *,
              category: str | None, team: list[str] | None, action_type: list[str] | None,
-             effort: list[str] | None, min_savings: Decimal | None, latest_only: bool,
+             effort: list[str] | None, min_savings: float | None, latest_only: bool,
              include_alternatives: bool) -> Response:
     ctx.catalog.require(TABLE, ctx.principal)
     columns = ctx.catalog.columns[TABLE]
@@ -98,7 +100,7 @@ def cost_savings(ctx: Context, request: Request, f: CommonFilters, p: Pagination
 
 @router.get("/recommendations", summary="Cost Optimization Hub's latest recommendations with their age "
             "(fct_optimization_recommendations)")
-def recommendations(ctx: Context, request: Request, f: CommonFilters, p: Pagination,
+def recommendations(ctx: Context, request: Request, f: RecommendationFilters, p: Pagination,
                     action_type: ActionTypeParam = None, effort: EffortParam = None,
                     fmt: FormatParam = None) -> Response:
     """Each account's latest snapshot; sort by `-age_days` for the longest-ignored ones."""
