@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from pydantic import StringConstraints
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlglot import exp
@@ -18,8 +19,11 @@ from infralyzer.api.semantic_layer import Filter, MetricQuery, parse_generated
 
 router = APIRouter(prefix="/kpi", tags=["kpi"], responses=TABULAR_RESPONSES)
 
-KpiParam = Annotated[list[str] | None, Query(description="KPI ids (e.g. compute_ondemand_coverage); repeat or "
-                                                        "comma-separate.", max_length=100)]
+# KPI ids are snake_case names (macros/kpi/kpi_definitions.sql); the pattern keeps anything else
+# out of the semantic layer's where filter
+KpiParam = Annotated[list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+(\s*,\s*[a-z0-9_]+)*$")]] | None,
+                     Query(description="KPI ids (e.g. compute_ondemand_coverage); repeat or "
+                           "comma-separate.", max_length=100)]
 
 
 # the rollup's columns: its keys, then the metrics (models/semantic/_metrics.yml) by output name
