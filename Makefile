@@ -18,13 +18,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# the dashboards' chart library (Apache ECharts) from npm, once per package-lock.json change;
+# without npm the API still starts and the pages say the charts are missing
+DASHBOARDS := service/infralyzer/dashboards
+DASHBOARDS_STAMP := $(DASHBOARDS)/node_modules/.installed
+
+$(DASHBOARDS_STAMP): $(DASHBOARDS)/package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix $(DASHBOARDS) --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the dashboards will show tables without charts (install Node.js and npm, then make setup)"; fi
+
+setup: $(STAMP) $(DASHBOARDS_STAMP)
 
 # the sample holds all four exports: a build missing one of them fails instead of publishing less
 run: setup
 	INFRALYZER_REQUIRED_EXPORTS=$${INFRALYZER_REQUIRED_EXPORTS:-cur2,focus,coh,carbon} $(BIN)/infralyzer run
 
+# the dashboards' browser tests drive Debian's Chromium (Playwright's own browser download fails here)
 test: setup
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || (apt-get update && apt-get install -y chromium chromium-driver)
 	./scripts/test.sh
 
 test-trino: setup

@@ -143,7 +143,8 @@ def scanned_columns(build_db: Path, target: Path) -> list[str]:
     manifest = json.loads((target / "manifest.json").read_text())
     sqls = [(target / "compiled" / node["package_name"] / node["original_file_path"]).read_text()
             for node in manifest["nodes"].values()
-            if node["resource_type"] == "model" and node["config"]["materialized"] in ("table", "incremental")]
+            if node["resource_type"] == "model" and node["config"]["materialized"] in ("table", "incremental")
+            and node.get("language", "sql") == "sql"]  # Python models (forecasts) read marts, not the exports
     cur_columns = set(CUR2_SCHEMA.names)
     found: set[str] = set()
     con = duckdb.connect(str(build_db), read_only=True)

@@ -6,7 +6,8 @@ BIN=.venv/bin
 export PATH="$PWD/$BIN:$PATH"
 
 echo "== 1/3 pytest: generator, layout, publish, API, and dbt build (all data + unit tests) on generated exports"
-"$BIN/pytest" -q
+# on every core (pytest-xdist; a file stays on one worker, so its module fixtures are made once)
+"$BIN/pytest" -q -n "${INFRALYZER_TEST_WORKERS:-2}" --dist loadfile --durations=25
 
 echo "== 2/3 sqlfluff lint (dbt templater)"
 "$BIN/sqlfluff" lint models tests analyses --processes 2

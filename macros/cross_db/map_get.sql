@@ -32,3 +32,21 @@
 {% macro duckdb__map_group_key(map_column) -%}
     hash({{ map_column }})
 {%- endmacro %}
+
+{#- The map with `prefix` removed from the start of its keys (CUR 2.0 writes user tags as
+    `user_<key>`; FOCUS's Tags carry user tags unprefixed). Trino and Athena have transform_keys;
+    DuckDB rebuilds the map from its entries. -#}
+{% macro map_strip_key_prefix(map_column, prefix) %}
+    {{ return(adapter.dispatch('map_strip_key_prefix', 'infralyzer')(map_column, prefix)) }}
+{% endmacro %}
+
+{% macro default__map_strip_key_prefix(map_column, prefix) -%}
+    transform_keys({{ map_column }}, (k, v) -> regexp_replace(k, '^{{ prefix }}', ''))
+{%- endmacro %}
+
+{% macro duckdb__map_strip_key_prefix(map_column, prefix) -%}
+    map_from_entries(list_transform(
+        map_entries({{ map_column }}),
+        e -> struct_pack(key := regexp_replace(e.key, '^{{ prefix }}', ''), value := e.value)
+    ))
+{%- endmacro %}

@@ -50,7 +50,13 @@ def main(verbose: bool) -> None:
 @click.option("--seed", default=42, show_default=True)
 @click.option("--redeliver", "redeliver_period", metavar="YYYY-MM", help="Re-deliver this one period with changed contents.")
 @click.option("--revision", default=1, show_default=True, help="Which re-delivery (with --redeliver).")
-def generate(exports_dir, months, end_period, line_items_per_month, seed, redeliver_period, revision) -> None:
+@click.option("--carbon-lag-months", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Leave the carbon export of the last this many periods undelivered, as the real export lags.")
+@click.option("--anomalies", is_flag=True, help="Inject labelled spend anomalies (listed in the answer key).")
+@click.option("--implementations", is_flag=True,
+              help="Carry out some Cost Optimization Hub recommendations (their realised savings are in the answer key).")
+def generate(exports_dir, months, end_period, line_items_per_month, seed, redeliver_period, revision,
+             carbon_lag_months, anomalies, implementations) -> None:
     """Write sample CUR 2.0, FOCUS 1.2, COH and carbon exports in the AWS layout, with an answer key."""
     from infralyzer.exports.generate import generate as generate_exports
     from infralyzer.exports.generate import redeliver
@@ -61,7 +67,8 @@ def generate(exports_dir, months, end_period, line_items_per_month, seed, redeli
         click.echo(f"Re-delivered {redeliver_period} (revision {revision}) under {target}")
         return
     periods = previous_periods(months, end_period)
-    generate_exports(target, periods=periods, line_items_per_month=line_items_per_month, seed=seed, progress=True)
+    generate_exports(target, periods=periods, line_items_per_month=line_items_per_month, seed=seed, progress=True,
+                     carbon_lag_months=carbon_lag_months, anomalies=anomalies, implementations=implementations)
     click.echo(f"Wrote {', '.join(periods)} under {target} (answer key: {target / '_answer_key' / 'answer_key.json'})")
 
 
@@ -134,6 +141,7 @@ def serve(host: str | None, port: int | None, workers: int = 1) -> None:
 
     settings = get_settings()
     host, port = host or settings.api_host, port or settings.api_port
+    click.echo(f"Dashboards: http://{host}:{port}/  API docs: http://{host}:{port}/docs")
     if workers > 1:  # each worker builds its app from the same environment
         uvicorn.run("infralyzer.api.app:create_app", factory=True, host=host, port=port, workers=workers)
     else:
@@ -234,6 +242,17 @@ from infralyzer.client.commands import metrics as _metrics_command, query as _qu
 
 main.add_command(_query_command)
 main.add_command(_metrics_command)
+
+
+@main.command("mcp")
+def mcp_command() -> None:
+    """Serve the MCP server over stdio, for a desktop assistant (docs/mcp.md): the semantic layer's
+    tools, guarded SQL and the FinOps answers on the newest published marts. With API keys
+    configured, answers as the key in INFRALYZER_API_KEY."""
+    from infralyzer.mcp.stdio import serve
+
+    serve(get_settings())
+
 
 if __name__ == "__main__":
     main()

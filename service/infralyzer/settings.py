@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -86,12 +87,25 @@ class Settings(BaseSettings):
     athena_catalog_ttl_seconds: float = Field(
         300.0, gt=0, description="How long the marts' columns and freshness are cached before Athena is asked again.")
     athena_poll_interval: float = Field(0.5, gt=0, description="Seconds between Athena query status polls.")
+    dbt_target_dir: Path | None = Field(
+        None, description="dbt's target path (manifest.json, semantic_manifest.json, compiled SQL) of the builds run "
+        "with these settings, its logs beside it in logs/; default DBT_TARGET_PATH, else <project>/target. Two "
+        "builds at once need two.")
     semantic_manifest: Path | None = Field(
         None, description="MetricFlow's semantic_manifest.json for the Athena backend (DuckDB snapshots carry theirs); "
-        "default <project>/target/semantic_manifest.json.")
+        "default <target dir>/semantic_manifest.json.")
     dbt_manifest: Path | None = Field(
         None, description="dbt's manifest.json for the Athena backend: the account scope each mart declares "
-        "(DuckDB snapshots carry theirs); default <project>/target/manifest.json.")
+        "(DuckDB snapshots carry theirs); default <target dir>/manifest.json.")
+    # plain-language questions (POST /ai/ask, the MCP `ask` tool; docs/mcp.md)
+    llm: Literal["none", "bedrock"] = Field(
+        "none", description="`bedrock`: questions go to Amazon Bedrock's Converse API with the MCP tools; `none`: "
+        "the deterministic parser over the semantic manifest.")
+    bedrock_model_id: str = Field("anthropic.claude-3-5-sonnet-20240620-v1:0",
+                                  description="Bedrock model (or inference profile) id that supports tool use.")
+    bedrock_region: str | None = Field(None, description="AWS region of Bedrock; default: the AWS default.")
+    bedrock_profile: str | None = Field(None, description="AWS profile for Bedrock; default: the default chain.")
+    bedrock_max_tool_calls: int = Field(8, ge=1, le=50, description="Tool calls one question may make at most.")
 
     def model_post_init(self, __context: object) -> None:
         data = self.project_dir / "data"
@@ -99,8 +113,10 @@ class Settings(BaseSettings):
         self.build_db = Path(self.build_db or data / "build" / "infralyzer.duckdb").resolve()
         self.publish_dir = Path(self.publish_dir or data / "publish").resolve()
         self.athena_marts_database = self.athena_marts_database or f"{self.schema_prefix}marts"
-        self.semantic_manifest = Path(self.semantic_manifest or self.project_dir / "target" / "semantic_manifest.json")
-        self.dbt_manifest = Path(self.dbt_manifest or self.project_dir / "target" / "manifest.json")
+        target = os.environ.get("DBT_TARGET_PATH") or self.project_dir / "target"
+        self.dbt_target_dir = Path(self.dbt_target_dir or target).resolve()
+        self.semantic_manifest = Path(self.semantic_manifest or self.dbt_target_dir / "semantic_manifest.json")
+        self.dbt_manifest = Path(self.dbt_manifest or self.dbt_target_dir / "manifest.json")
 
     def dbt_env(self) -> dict[str, str]:
         """Environment for a dbt subprocess: absolute paths, so dbt and the service agree."""
@@ -111,6 +127,8 @@ class Settings(BaseSettings):
             "INFRALYZER_THREADS": str(self.threads),
             "INFRALYZER_MEMORY_LIMIT": self.memory_limit,
             "INFRALYZER_REQUIRED_EXPORTS": self.required_exports,
+            "DBT_TARGET_PATH": str(self.dbt_target_dir),
+            "DBT_LOG_PATH": str(self.dbt_target_dir.with_name("logs")),
         }
 
 

@@ -88,7 +88,25 @@ amortized as (
         {{ money(net_unblended_cost()) }} as net_unblended_cost,
         {{ money(net_amortized_cost()) }} as net_amortized_cost,
         {{ money(public_on_demand_cost()) }} as public_on_demand_cost,
-        {{ money(on_demand_equivalent_cost()) }} as on_demand_equivalent_cost
+        {{ money(on_demand_equivalent_cost()) }} as on_demand_equivalent_cost,
+        -- the rest of what the FOCUS mart maps (int_focus_charges_from_cur): a view, so the other
+        -- readers never scan these columns
+        billing_period_start_date,
+        billing_period_end_date,
+        bill_type,
+        invoicing_entity,
+        currency_code,
+        pricing_currency,
+        service_code,
+        sku_id,
+        pricing_rate_code,
+        public_on_demand_rate,
+        location,
+        savings_plan_effective_cost,
+        reservation_total_reserved_units,
+        reservation_unused_quantity,
+        discounts,
+        tags
     from line_items
     where not is_split_cost_child
 

@@ -1,7 +1,7 @@
 """The rolling-origin backtest of the month forecasts (infralyzer.forecasting.backtest;
 docs/forecasting.md, 'Accuracy'): for every complete billing period after the first, the forecasts
 of its total made on day 1, 8, 15 and 22 from the days before (`month_end`) and of the next
-period's total (`next_month`), by the chosen models and by the seasonal-naive baseline, next to
+period's total (`next_month`), by the forecast method and by the seasonal-naive baseline, next to
 the actual cost. Grain: one row per forecast scope, scope key, billing period, target, origin day
 and method kind (is_baseline). DuckDB only, as the forecasts. The scopes backtested: config `backtest_scopes` (its YAML; the
 organisation total)."""

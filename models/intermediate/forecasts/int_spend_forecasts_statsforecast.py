@@ -1,5 +1,6 @@
-"""Month forecasts of daily effective cost with statsforecast, the model chosen per series by a
-rolling-origin backtest (infralyzer.forecasting.engine; docs/forecasting.md). DuckDB only: dbt
+"""Month forecasts of daily effective cost with statsforecast: the mean of four models, its
+intervals calibrated on a rolling-origin backtest of month sums (infralyzer.forecasting.engine;
+docs/forecasting.md). DuckDB only: dbt
 runs Python models in-process there, while Athena and Trino publish the SQL method
 (int_spend_forecasts_seasonal_naive). Grain: one row per forecast scope, scope key and billing
 period: the period of the last known day (the origin) and the next three."""

@@ -77,7 +77,7 @@ renamed as (
 
         -- service, location, resource, SKU
         {{ empty_as_null('ServiceName') }} as service_name,
-        {{ focus_enum('ServiceCategory') }} as service_category,
+        {{ focus_service_category('ServiceCategory') }} as service_category,
         {{ empty_as_null('ServiceSubcategory') }} as service_subcategory,
         {{ empty_as_null('RegionId') }} as region_id,
         {{ empty_as_null('RegionName') }} as region_name,

@@ -24,7 +24,10 @@ from infralyzer.api.routers import allocation, discounts, health, kpi, metrics, 
 from infralyzer.api.routers import ai_forecasts
 from infralyzer.api.routers import optimization
 from infralyzer.api.routers import ai_anomalies
+from infralyzer.api.routers import carbon
+from infralyzer.api.routers import ai_recommendations
 from infralyzer.api.semantic_layer import SemanticLayers
+from infralyzer import dashboards
 from infralyzer.publish import SnapshotReader
 from infralyzer.settings import Settings, get_settings
 
@@ -62,7 +65,10 @@ def _warm_up(app: FastAPI) -> None:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     threading.Thread(target=_warm_up, args=(app,), daemon=True, name="infralyzer-warm-up").start()
-    yield
+    from infralyzer.mcp.http import running
+
+    async with running(app):  # the MCP server's streamable HTTP sessions (POST /mcp)
+        yield
 
 
 def create_app(publish_dir: Path | None = None, settings: Settings | None = None,
@@ -97,6 +103,12 @@ def create_app(publish_dir: Path | None = None, settings: Settings | None = None
                        responses=ERROR_RESPONSES)
     app.include_router(ai_anomalies.router, prefix=API_PREFIX, dependencies=[Depends(get_principal), Depends(rate_limited)],
                        responses=ERROR_RESPONSES)
+    app.include_router(carbon.router, prefix=API_PREFIX, dependencies=[Depends(get_principal), Depends(rate_limited)],
+                       responses=ERROR_RESPONSES)
+    app.include_router(ai_recommendations.router, prefix=API_PREFIX,
+                       dependencies=[Depends(get_principal), Depends(rate_limited)], responses=ERROR_RESPONSES)
+    _add_mcp(app)
+    dashboards.mount(app)  # the pages at /dashboards (/ redirects there); they read only the API above
     if app.state.keys.development_mode:
         log.warning("No API keys configured (INFRALYZER_API_KEYS_FILE / INFRALYZER_API_KEYS): LOCAL DEVELOPMENT "
                     "MODE, every request is an unscoped analyst. Configure keys before exposing the API.")
@@ -109,6 +121,19 @@ def create_app(publish_dir: Path | None = None, settings: Settings | None = None
     app.add_middleware(BodyTimeout, seconds=settings.api_body_timeout_seconds)  # outermost: before anything reads
     _declare_configured_maxima(app, settings)
     return app
+
+
+def _add_mcp(app: FastAPI) -> None:
+    """The MCP server at /mcp (streamable HTTP, outside the OpenAPI), its tools over REST
+    (`mcp/tools`, `mcp/resources`, `mcp/query`) and plain-language questions (`ai/ask`)."""
+    from infralyzer.api.routers import ai_ask
+    from infralyzer.api.routers.mcp import make_router
+    from infralyzer.mcp.http import mount
+
+    server = mount(app)
+    for router in (make_router(server), ai_ask.router):
+        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(get_principal), Depends(rate_limited)],
+                           responses=ERROR_RESPONSES)
 
 
 def _declare_configured_maxima(app: FastAPI, settings: Settings) -> None:

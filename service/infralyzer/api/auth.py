@@ -36,7 +36,11 @@ from infralyzer.settings import Settings
 log = logging.getLogger(__name__)
 
 Role = Literal["viewer", "analyst"]
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
+# An account a key may be scoped to, of any cloud (docs/multicloud.md): an AWS account (12 digits),
+# an Azure subscription as FOCUS names it (/subscriptions/<guid>) or a Google Cloud project id.
+ACCOUNT_ID = (r"(?:\d{12}|/subscriptions/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+              r"|[a-z][a-z0-9-]{4,28}[a-z0-9])")
+_ACCOUNT_ID = re.compile(rf"^{ACCOUNT_ID}$")
 
 
 class ApiKey(BaseModel):
@@ -47,11 +51,12 @@ class ApiKey(BaseModel):
 
     @field_validator("accounts")
     @classmethod
-    def _twelve_digits(cls, value: list[str] | None) -> list[str] | None:
+    def _account_ids(cls, value: list[str] | None) -> list[str] | None:
         if value is not None:
             for account in value:
                 if not _ACCOUNT_ID.match(account):
-                    raise ValueError(f"account ids are 12 digits, got {account!r}")
+                    raise ValueError(f"account ids are AWS accounts (12 digits), Azure subscriptions "
+                                     f"(/subscriptions/<id>) or Google Cloud project ids, got {account!r}")
         return value
 
 

@@ -18,14 +18,15 @@ from pydantic import StringConstraints
 from fastapi.responses import Response
 from sqlglot import exp
 
+from infralyzer.api.auth import ACCOUNT_ID
 from infralyzer.api.deps import QueryContext
 from infralyzer.api.errors import ApiError
 from infralyzer.api.formats import Format, negotiate, render
 from infralyzer.api.scope import MartCatalog
 
 _PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
-_ACCOUNT = re.compile(r"^\d{12}$")
-_ACCOUNTS = r"^\s*\d{12}(\s*,\s*\d{12})*\s*$"  # one value of `account`: ids, comma-separated
+_ACCOUNT = re.compile(rf"^{ACCOUNT_ID}$")
+_ACCOUNTS = rf"^\s*{ACCOUNT_ID}(\s*,\s*{ACCOUNT_ID})*\s*$"  # one value of `account`: ids, comma-separated
 
 
 class CostBasis(str, Enum):
@@ -81,7 +82,8 @@ async def filters(
     period_to: Annotated[str | None, Query(alias="to", pattern=_PERIOD, description="Last billing period, YYYY-MM.",
                                            openapi_examples={"september": {"value": "2026-09"}})] = None,
     account: Annotated[list[Annotated[str, StringConstraints(pattern=_ACCOUNTS)]] | None,
-                       Query(description="Account ids (12 digits); repeat or comma-separate.", max_length=500)] = None,
+                       Query(description="Account ids (AWS: 12 digits; Azure: /subscriptions/<id>; Google Cloud: "
+                                         "project id); repeat or comma-separate.", max_length=500)] = None,
     service: Annotated[list[str] | None, Query(description="Services (e.g. AmazonEC2); repeat or comma-separate.",
                                                max_length=500)] = None,
     region: Annotated[list[str] | None, Query(description="Region codes; repeat or comma-separate.",
@@ -99,7 +101,8 @@ def make_filters(period_from: str | None, period_to: str | None, account: list[s
     accounts = split_values(account)
     bad = [a for a in accounts if not _ACCOUNT.match(a)]
     if bad:
-        raise ApiError(422, "invalid_parameter", "Account ids are 12 digits.", {"account": bad[:10]})
+        raise ApiError(422, "invalid_parameter", "Account ids are AWS accounts (12 digits), Azure subscriptions "
+                       "(/subscriptions/<id>) or Google Cloud project ids.", {"account": bad[:10]})
     if period_from and period_to and period_from > period_to:
         raise ApiError(422, "invalid_parameter", "`from` is after `to`.", {"from": period_from, "to": period_to})
     return Filters(period_from, period_to, accounts, split_values(service), split_values(region))
@@ -243,7 +246,8 @@ def builder_rows(ctx: QueryContext, request: Request, fmt: Format | None, b: "Bu
                  default_sort: list[str]) -> Response:
     """Every column of the builder's mart, with its filters, sorted and paged."""
     columns = ctx.catalog.columns[b.table]
-    query = order_and_page(b.select(*[exp.column(c) for c in columns]), p, list(columns), default_sort)
+    query = order_and_page(b.select(*[exp.column(c) for c in columns]), p, ctx.catalog.sortable(b.table),
+                           default_sort)
     return respond(ctx, request, fmt, query, b.params, p)
 
 
@@ -263,5 +267,6 @@ def mart_query(ctx: QueryContext, table: str, f: Filters, p: Page, default_sort:
     for column, values in (extra_in or {}).items():
         b.where_in(column, values)
     query = b.select(*[exp.column(c) for c in columns])
-    query = order_and_page(query, p, list(columns), [c for c in (default_sort or []) if c.lstrip("-") in columns])
+    query = order_and_page(query, p, ctx.catalog.sortable(table),
+                           [c for c in (default_sort or []) if c.lstrip("-") in columns])
     return query, b.params

@@ -130,7 +130,8 @@ def _csv_safe(table: pa.Table) -> pa.Table:
     columns = []
     for column in table.columns:
         if pa.types.is_nested(column.type):
-            columns.append(pa.array([None if v is None else json.dumps(_jsonable(v)) for v in column.to_pylist()],
+            columns.append(pa.array([None if v is None else json.dumps(_jsonable(v))
+                                     for v in column.to_pylist(maps_as_pydicts="lossy")],
                                     pa.string()))
         else:
             columns.append(column)
@@ -151,7 +152,8 @@ def render(table: pa.Table, fmt: Format, info: SnapshotInfo, elapsed_ms: float,
     snapshot_headers = answer_headers(info, cached)
     if fmt is Format.json:
         body = {
-            "data": [_jsonable(row) for row in table.to_pylist()],
+            # a map is a JSON object, whichever order an engine keeps its keys in
+            "data": [_jsonable(row) for row in table.to_pylist(maps_as_pydicts="lossy")],
             "row_count": table.num_rows,
             "execution_time_ms": round(elapsed_ms, 3),
             "freshness": meta,

@@ -4,8 +4,9 @@ processes (infralyzer.api.query_worker), so a query's time and memory are bounde
 * **Time**: the parent waits for the answer until the time limit, then kills the worker. DuckDB's
   own interrupt is checked between vectors only; one long function call (a string function over
   huge values) never reaches a check, a killed process always stops.
-* **Memory**: each worker has a DuckDB `memory_limit`, no temporary directory and a capped address
-  space; the parent also watches the worker's resident memory and kills it past the cap.
+* **Memory**: each worker has a DuckDB `memory_limit` and no temporary directory; the parent
+  watches the worker's resident memory and kills it past the cap; behind that, the address space
+  is capped (the cap plus what allocators reserve without using).
 * **Size**: the worker refuses a result larger than `sql_result_max_mb` before sending it, so the
   API never renders (or holds) more than that.
 
@@ -50,6 +51,13 @@ class Limits:
     threads: int = 1
 
 
+# Address space the allocators reserve without using it (glibc's and DuckDB's per-thread arenas,
+# thread stacks): a worker's virtual size reaches 1.5 GB with 170 MB resident, and more on a machine
+# with more cores. The address-space cap is the cap plus this, a hard stop behind the resident-memory
+# watch that enforces the cap itself; a cap at twice the resident cap refused small queries at random.
+_ADDRESS_SPACE_RESERVE_MB = 3072
+
+
 class _Worker:
     def __init__(self, limits: Limits) -> None:
         # a fresh interpreter (never a fork of a process running DuckDB threads), started as a
@@ -57,7 +65,7 @@ class _Worker:
         ours, theirs = socket.socketpair()
         self.conn = Connection(ours.detach())
         command = [sys.executable, "-m", "infralyzer.api.query_worker", str(theirs.fileno()),
-                   str(limits.memory_limit_mb), str(limits.memory_cap_mb * 2), str(limits.result_max_mb * 1024 * 1024),
+                   str(limits.memory_limit_mb), str(limits.memory_cap_mb + _ADDRESS_SPACE_RESERVE_MB), str(limits.result_max_mb * 1024 * 1024),
                    str(limits.threads)]
         self.process = subprocess.Popen(command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
                                         close_fds=True)

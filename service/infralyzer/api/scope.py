@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -92,6 +93,10 @@ def declared_scopes(metas: Mapping[str, Mapping[str, Any] | None],
     return {t: s for t, s in scopes.items() if s is not None}
 
 
+# DuckDB's MAP(...), STRUCT(...) and VARCHAR[]; Athena's map<...>, array<...> and row(...)
+_NOT_ORDERABLE = re.compile(r"^(map|struct|row|array|list)\b|\[\d*\]$", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class MartCatalog:
     """The marts of one version (snapshot or Athena catalog): their columns, and the account scope
@@ -128,6 +133,12 @@ class MartCatalog:
 
     def has(self, table: str) -> bool:
         return table in self.columns
+
+    def sortable(self, table: str) -> list[str]:
+        """The columns a page may be sorted by: not maps, lists or structs, which Trino and Athena
+        cannot order (DuckDB can; a mart endpoint must answer alike on every engine)."""
+        types = self.types.get(table, {})
+        return [c for c in self.columns[table] if not _NOT_ORDERABLE.search(types.get(c, ""))]
 
     def account_column(self, table: str) -> str | None:
         """The column the `account` filter (and, for scope accounts, a key's scope) filters on."""

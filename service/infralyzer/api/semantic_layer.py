@@ -147,12 +147,61 @@ class SemanticLayer:
     def metric_names(self) -> set[str]:
         return {m["name"] for m in self.metrics}
 
-    def sql(self, query: MetricQuery) -> str:
-        """MetricFlow's SQL for the query (cached per query)."""
-        unknown = [m for m in query.metrics if m not in self.metric_names]
+    def _known(self, metrics: list[str]) -> None:
+        unknown = [m for m in metrics if m not in self.metric_names]
         if unknown:
             raise ApiError(404, "unknown_metric", "No such metric.", {"metrics": unknown,
                                                                        "available": sorted(self.metric_names)})
+
+    def entities(self, metrics: list[str]) -> list[dict[str, Any]]:
+        """The entities every one of `metrics` can be grouped or filtered by (MetricFlow's join keys)."""
+        self._known(metrics)
+        with _MF_LOCK:
+            found = self.engine.entities_for_metrics(list(metrics))
+        return [{"name": e.name, "type": str(getattr(e.type, "value", e.type)), "description": e.description,
+                 "semantic_model": e.semantic_model_reference.semantic_model_name} for e in found]
+
+    def dimension_values_sql(self, metrics: list[str], dimension: str) -> str:
+        """MetricFlow's SQL for the distinct values of `dimension` where `metrics` have data."""
+        self._known(metrics)
+        with _MF_LOCK:
+            try:
+                return self.engine.explain_get_dimension_values(
+                    metric_names=list(metrics), get_group_by_values=dimension).sql_statement.sql
+            except Exception as exc:  # MetricFlow's own validation: unknown dimension, ...
+                raise ApiError(400, "invalid_metric_query", "MetricFlow cannot list this dimension's values.",
+                               {"reason": str(exc).strip()[:1500]}) from exc
+
+    def saved_queries(self) -> list[dict[str, Any]]:
+        """The manifest's saved queries: name, label, description and their metric query."""
+        with _MF_LOCK:
+            saved = self.engine.list_saved_queries()
+        out = []
+        for q in saved:
+            params = q.query_params
+            where = params.where.where_filters if params.where is not None else []
+            out.append({"name": q.name, "label": q.label, "description": q.description,
+                        "metrics": list(params.metrics), "group_by": list(params.group_by),
+                        "where": [w.where_sql_template for w in where], "order_by": list(params.order_by),
+                        "limit": params.limit})
+        return out
+
+    def saved_query_sql(self, name: str) -> str:
+        """MetricFlow's SQL for a saved query of the manifest."""
+        if name not in {q["name"] for q in self.saved_queries()}:
+            raise ApiError(404, "unknown_saved_query", "No such saved query.", {"saved_query": name})
+        from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
+
+        with _MF_LOCK:
+            try:
+                return self.engine.explain(MetricFlowQueryRequest.create(saved_query_name=name)).sql_statement.sql
+            except Exception as exc:
+                raise ApiError(400, "invalid_metric_query", "MetricFlow cannot answer this saved query.",
+                               {"reason": str(exc).strip()[:1500]}) from exc
+
+    def sql(self, query: MetricQuery) -> str:
+        """MetricFlow's SQL for the query (cached per query)."""
+        self._known(query.metrics)
         key = (tuple(query.metrics), tuple(query.group_by), tuple((f.dimension, f.op, repr(f.value))
                                                                    for f in query.filters),
                query.period_from, query.period_to, tuple(query.order_by), query.limit)

@@ -5,8 +5,9 @@
 For every billing period M of the history whose days are all known, forecasts are made as they
 would have been on day 1, 8, 15 and 22 of M, from the days before only (the origin is the day
 before): M's total (`month_end`) and, when M+1 is complete too, M+1's total (`next_month`). The
-models are cross-validated and chosen once per month, on the history before M's first day; the
-seasonal-naive baseline is forecast from the same origins with the same interval rule.
+models are cross-validated once per month, on the history before M's first day (the windows that
+calibrate the intervals of every origin of M); the seasonal-naive baseline is forecast from the
+same origins with the same interval rule.
 """
 
 from __future__ import annotations
@@ -54,7 +55,9 @@ def backtest(history: pd.DataFrame, models: dict[str, object] | None = None,
             cv = _month_cross_validation(history, month_origin, candidates)
             for day in ORIGIN_DAYS:
                 origin = month.replace(day=day) - dt.timedelta(days=1)
-                rows = engine.forecast_months(history, origin, months_ahead=2, models=candidates, backtest=cv)
+                # up to M+1: from day 1 the origin is in the month before
+                rows = engine.forecast_months(history, origin, months_ahead=2 if day == 1 else 1, models=candidates,
+                                              backtest=cv)
                 wanted = {period: "month_end", **({next_period: "next_month"} if has_next else {})}
                 rows = rows[rows["billing_period"].isin(wanted)].copy()
                 rows["target"] = rows["billing_period"].map(wanted)
@@ -70,7 +73,7 @@ def backtest(history: pd.DataFrame, models: dict[str, object] | None = None,
 
 
 def _month_cross_validation(history: pd.DataFrame, origin: dt.date, models: dict[str, object]) -> pd.DataFrame | None:
-    """The cross-validation of the month's model choice: every series with history for two windows
+    """The cross-validation of the month's intervals: every series with history for two windows
     of the longest horizon the month's origins need (M and M+1 from M's first day)."""
     horizon = (engine.month_start(origin, 3) - dt.timedelta(days=1) - origin).days
     known = history[history["usage_date"] <= origin]

@@ -1,20 +1,22 @@
-"""Month totals of daily effective cost, forecast with statsforecast and a model chosen per series
-by a rolling-origin backtest; what the dbt Python models `int_spend_forecasts_statsforecast` and
-`int_forecast_backtest` run (docs/forecasting.md).
+"""Month totals of daily effective cost, forecast with statsforecast by an equal-weight combination
+of candidate models, with intervals calibrated on a rolling-origin backtest of month sums; what the
+dbt Python models `int_spend_forecasts_statsforecast` and `int_forecast_backtest` run
+(docs/forecasting.md).
 
 A series is one scope's daily cost split in two (int_spend_daily_by_forecast_scope): `daily`
 accrues every day and is forecast by the models; `period` is posted once per billing period on
 its first day (support, tax, credits, ...) and is carried forward from the last month that has it.
 
 Per series, at an origin (the last day whose cost is known):
-1. candidates (AutoETS, MSTL, AutoARIMA, weekly seasonality, and the seasonal-naive baseline) are
-   cross-validated on the history before the origin: `n_windows` cutoffs `STEP_DAYS` apart, each
-   forecasting `h` days;
-2. the candidate whose month sums (the step ranges of the targets) erred least is chosen;
-3. the chosen model forecasts from the origin; each target's interval comes from the same
-   cross-validation errors of the chosen model over the same step range (their root mean square,
-   times Student's t with `n_windows` degrees of freedom: a prediction interval whose scale is
-   estimated from few errors).
+1. the candidates (AutoETS, MSTL, AutoARIMA and the seasonal-naive baseline) are cross-validated
+   on the history before the origin: up to `MAX_WINDOWS` cutoffs `STEP_DAYS` apart, each
+   forecasting `h` days (fitted once on the first window, then run forward over each later one);
+2. the forecast is the mean of the candidates' forecasts (`ensemble`): on the development seed a
+   per-series choice by the same windows picked noise and lost to the combination;
+3. each target month's interval is the empirical quantile of the combination's absolute errors of
+   the same step range's sum over the windows (the interval of the month sum, which daily
+   intervals added up do not give).
+Given one model (the baseline), it is run alone with the same interval rule.
 A series too short for two windows gets the `short_history` method: one MSTL fit, its daily 80/95 %
 intervals added up day by day (as if the days' errors moved together: wide on purpose).
 """
@@ -30,10 +32,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+ENSEMBLE = "ensemble"
 LEVELS = (80, 95)
 SEASON_DAYS = 7
-STEP_DAYS = 28  # between cross-validation cutoffs: about a month, so the windows' errors overlap little
-MAX_WINDOWS = 4
+STEP_DAYS = 7  # between cross-validation cutoffs: a week, so every weekday starts a window equally often
+MAX_WINDOWS = 20  # errors to calibrate an interval on: the 80 % quantile needs several, 95 % needs 19
 MIN_TRAIN_DAYS = 56  # the shortest history a window's model is fitted on (8 weeks)
 MIN_MODEL_DAYS = 2 * SEASON_DAYS  # below this the mean of the days known is all there is
 
@@ -41,11 +44,12 @@ log = logging.getLogger(__name__)
 
 
 def candidate_models() -> dict[str, object]:
-    """The models chosen between per series (name -> statsforecast model)."""
+    """The models whose forecasts are averaged (name -> statsforecast model); each implements
+    `forward`, which the cross-validation without refit needs."""
     from statsforecast.models import MSTL, AutoARIMA, AutoETS
 
     return {
-        **baseline_models(),  # on very regular cost the last week is hard to beat: it may win the choice
+        **baseline_models(),  # on very regular cost the last week is hard to beat: it weighs in
         "auto_ets": AutoETS(season_length=SEASON_DAYS, alias="auto_ets"),
         # the deseasonalised level by simple exponential smoothing: a trend extrapolated over months
         # of daily cost ran away in development
@@ -123,6 +127,14 @@ def _range_sums(values: np.ndarray, targets: list[Target]) -> dict[str, float]:
             for t in targets}
 
 
+def interval_half_width(errors: np.ndarray, level: int) -> float:
+    """The half width of a `level` % interval: that quantile of the absolute backtest errors
+    (numpy's linear interpolation between the errors; 0 without errors)."""
+    if len(errors) == 0:
+        return 0.0
+    return float(np.quantile(np.abs(errors), level / 100))
+
+
 def _cv_errors(cv: pd.DataFrame, model: str, targets: list[Target]) -> dict[str, dict[str, np.ndarray]]:
     """Per series and target: the errors (actual - forecast) of the target's step-range sum, one per window."""
     out: dict[str, dict[str, list[float]]] = {}
@@ -141,9 +153,9 @@ def forecast_series(series: dict[str, np.ndarray], origin: dt.date, targets: lis
                     models: dict[str, object] | None = None,
                     backtest: pd.DataFrame | None = None) -> dict[str, SeriesForecast]:
     """Forecast the daily part of each series (values up to and including `origin`) for `targets`.
-    `models`: the candidates (default `candidate_models()`); one model means no choice.
+    `models`: the candidates averaged (default `candidate_models()`); one model is run alone.
     `backtest`: a cross-validation already run on an earlier origin (`cross_validate`), reused for
-    the series it holds instead of running a new one (the accuracy backtest re-selects once a month)."""
+    the series it holds instead of running a new one (the accuracy backtest cross-validates once a month)."""
     models = models or candidate_models()
     h = max(t.last_step for t in targets)
     results: dict[str, SeriesForecast] = {}
@@ -173,36 +185,40 @@ def cross_validate(group: dict[str, np.ndarray], origin: dt.date, models: dict[s
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return StatsForecast(models=list(models.values()), freq="D", n_jobs=1).cross_validation(
-            df=_frame(group, origin), h=h, n_windows=windows, step_size=STEP_DAYS)
+        cv = StatsForecast(models=list(models.values()), freq="D", n_jobs=1).cross_validation(
+            df=_frame(group, origin), h=h, n_windows=windows, step_size=STEP_DAYS, refit=False)
+    return _with_ensemble(cv, models)
+
+
+def _with_ensemble(frame: pd.DataFrame, models: dict[str, object]) -> pd.DataFrame:
+    if len(models) > 1:
+        frame[ENSEMBLE] = frame[list(models)].mean(axis=1)
+    return frame
+
+
+def method_name(models: dict[str, object]) -> str:
+    return ENSEMBLE if len(models) > 1 else next(iter(models))
 
 
 def _selected(group: dict[str, np.ndarray], origin: dt.date, targets: list[Target], models: dict[str, object],
               windows: int, cv: pd.DataFrame) -> dict[str, SeriesForecast]:
+    """The combination's (or the one model's) forecast and its intervals from the backtest errors."""
     from statsforecast import StatsForecast
 
     h = max(t.last_step for t in targets)
-    frame = _frame(group, origin)
-    errors = {name: _cv_errors(cv, name, targets) for name in models}
-    chosen: dict[str, str] = {}
-    for uid in group:
-        score = {name: sum(float(np.abs(e).sum()) for e in errors[name][uid].values()) for name in models}
-        chosen[uid] = min(score, key=lambda name: (score[name], name))
-    t_quantiles = {level: float(stats.t.ppf(0.5 + level / 200, df=windows)) for level in LEVELS}
+    name = method_name(models)
+    errors = _cv_errors(cv, name, targets)
+    fitted = _with_ensemble(StatsForecast(models=list(models.values()), freq="D", n_jobs=1).forecast(
+        df=_frame(group, origin), h=h), models)
     results: dict[str, SeriesForecast] = {}
-    for name in sorted(set(chosen.values())):
-        ids = [uid for uid, c in chosen.items() if c == name]
-        fitted = StatsForecast(models=[models[name]], freq="D", n_jobs=1).forecast(
-            df=frame[frame["unique_id"].isin(ids)], h=h)
-        for uid, path in fitted.sort_values("ds").groupby("unique_id"):
-            uid = str(uid)
-            result = SeriesForecast(uid, name, len(group[uid]), windows, _range_sums(path[name].to_numpy(), targets))
-            for t in targets:
-                e = errors[name][uid][t.billing_period]
-                scale = float(np.sqrt(np.mean(e ** 2))) if t.remaining_days else 0.0
-                for level in LEVELS:
-                    result.half_widths[(t.billing_period, level)] = t_quantiles[level] * scale
-            results[uid] = result
+    for uid, path in fitted.sort_values("ds").groupby("unique_id"):
+        uid = str(uid)
+        result = SeriesForecast(uid, name, len(group[uid]), windows, _range_sums(path[name].to_numpy(), targets))
+        for t in targets:
+            e = errors[uid][t.billing_period] if t.remaining_days else np.array([])
+            for level in LEVELS:
+                result.half_widths[(t.billing_period, level)] = interval_half_width(e, level)
+        results[uid] = result
     return results
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -96,10 +97,12 @@ def manifest_file(snapshot_path: Path, tmp_path_factory: pytest.TempPathFactory)
 
 
 @pytest.fixture(scope="module")
-def dbt_manifest(publish_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def dbt_manifest(publish_dir: Path, request: pytest.FixtureRequest,
+                 tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """dbt's manifest.json of the build that published the snapshot (the marts' declared account
     scope), by marts database: `marts` as built, and MARTS_DB as dbt-athena would name it."""
-    built = Settings().project_dir / "target" / "manifest.json"
+    quick = os.environ.get("INFRALYZER_TEST_PUBLISH_DIR")  # a snapshot published by the project's own build
+    built = Settings().dbt_manifest if quick else request.getfixturevalue("built").dbt_manifest
     assert built.exists(), "no dbt manifest: run the build (or the session's) first"
     manifest = json.loads(built.read_text())
     for node in manifest["nodes"].values():
@@ -611,6 +614,8 @@ CROSS_CHECKS: list[tuple[str, str, dict, dict]] = [  # (method, path, params or 
     ("GET", "/kpi/summary", {"rollup": "true"}, VIEWER),
     ("GET", "/kpi/summary", {"kpi": "compute_ondemand_coverage"}, SCOPED_VIEWER),
     ("GET", "/kpi/unit-costs", {}, VIEWER),
+    ("GET", "/carbon/emissions", {"status": "delivered,not_yet_delivered", "product_code": "AmazonEC2"}, SCOPED_VIEWER),
+    ("GET", "/carbon/restatements", {"region": "us-east-1,global"}, VIEWER),
     ("GET", "/discounts/commitments", {"expiring_within_days": 400}, VIEWER),
     ("GET", "/discounts/savings-plan-sizing", {"recommended_only": "true"}, VIEWER),
     ("GET", "/discounts/coverage", {"service": "AmazonEC2", "limit": 100}, VIEWER),
@@ -720,7 +725,7 @@ def test_the_marts_scopes_come_from_dbts_manifest(snapshot_path, publish_dir, ma
     for database, manifest in dbt_manifest.items():
         settings = make_settings(publish_dir, backend="athena", athena_marts_database=database,
                                  semantic_manifest=manifest_file, dbt_manifest=manifest)
-        assert AthenaBackend(settings)._mart_meta().keys() >= snapshot_catalog[1].columns.keys()
+        assert AthenaBackend(settings)._mart_models().keys() >= snapshot_catalog[1].columns.keys()
     settings = make_settings(publish_dir, backend="athena", athena_marts_database="marts",
                              semantic_manifest=manifest_file, dbt_manifest=dbt_manifest["marts"])
     backend = LoopbackAthena(settings, snapshot_path)

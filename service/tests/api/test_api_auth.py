@@ -58,6 +58,7 @@ def test_keys_from_a_yaml_file(tmp_path, publish_dir):
     ("/allocation/showback", "usage_account_id"),
     ("/tables/fct_spend_monthly", "usage_account_id"),
     ("/tables/dim_accounts", "account_id"),
+    ("/carbon/emissions", "usage_account_id"),
 ])
 def test_scoped_keys_see_only_their_accounts(client, path, column):
     body = client.get(f"{API}{path}", params={"limit": 10_000}, headers=SCOPED).json()

@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import csv
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from api_support import API, SCOPED_ACCOUNTS, close, headers, read_table
-from metric_mart_queries import ALL_METRICS, MART_QUERIES
+from metric_mart_queries import ALL_METRICS, MART_QUERIES, OFFSET_QUERIES
+from sample_build import run_mf
 
 pytestmark = pytest.mark.e2e
 
 V = headers("viewer")
-REPO = Path(__file__).resolve().parents[3]
 
 
 def query(client, key=V, **body):
@@ -55,10 +52,8 @@ def test_every_metric_equals_mf_query(client, tmp_path, request):
     if os.environ.get("INFRALYZER_TEST_PUBLISH_DIR"):
         pytest.skip("mf reads the session build's target; not available with INFRALYZER_TEST_PUBLISH_DIR")
     out = tmp_path / "mf.csv"
-    env = {**os.environ, **request.getfixturevalue("built").dbt_env()}
-    result = subprocess.run([str(Path(sys.executable).with_name("mf")), "query", "--metrics", ",".join(MART_QUERIES),
-                             "--group-by", "metric_time__month", "--csv", str(out)],
-                            cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    result = run_mf(request.getfixturevalue("built"), "query", "--metrics", ",".join(MART_QUERIES),
+                    "--group-by", "metric_time__month", "--csv", str(out))
     assert result.returncode == 0, (result.stdout + result.stderr)[-2000:]
     with out.open() as handle:
         from_mf = {row["metric_time__month"][:10]: row for row in csv.DictReader(handle)}
@@ -150,3 +145,16 @@ def test_filter_values_are_literals(client):
     body = query(client, metrics=["billed_cost"], group_by=["account__account_name"],
                  filters=[{"dimension": "account__account_name", "value": "x' or '1'='1"}])
     assert body["row_count"] == 0
+
+
+def test_month_over_month_metrics_equal_their_mart(client, mart):
+    """The previous month's effective cost and the change on it (offset-window metrics of the
+    executive dashboard) against the spend mart, month by month."""
+    body = query(client, metrics=sorted(OFFSET_QUERIES), group_by=["metric_time__month"])
+    by_month = {row["metric_time__month"][:10]: row for row in body["data"]}
+    for metric, sql in OFFSET_QUERIES.items():
+        expected = mart(sql)
+        assert expected
+        for month, value in expected:
+            got = by_month[str(month)[:10]][metric]
+            assert got is not None and close(got, value, 1e-9), (metric, month, got, value)

@@ -37,6 +37,10 @@ SEMANTIC_REFUSALS = [
     (r".", r"invalid_parameter", r"^`from` is after `to`\.$"),
     (r".", r"invalid_parameter", r"^Cannot sort by "),
     (r"/tables/\{table\}$", r"invalid_parameter", r" has no \w+ column to filter on\.$"),
+    # the MCP tools called over REST: their run_sql is /sql/query's guard, their metric tools /metrics/query's
+    (r"/mcp/query$", r"sql_\w+|table_not_allowed|query_failed|query_timeout|query_too_large|result_too_large|"
+                     r"invalid_metric_query", ""),
+    (r"/mcp/query$", r"invalid_parameter", r"Operator .* takes one value|metric query has invalid parameters"),
 ]
 
 

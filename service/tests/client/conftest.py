@@ -1,17 +1,14 @@
 """Fixtures of the Python client tests: the local client on the session build's snapshots (the root
-conftest's `publish_dir`), and a real API server (uvicorn on loopback, a separate process) with the
-API tests' keys."""
+conftest's `publish_dir`), and clients of the real API server (the root conftest's `api_url`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2 as httpx
 import pytest
 
 from api.api_support import key_of
-from client_support import serving
 from infralyzer.client import connect
 from infralyzer.client.local import LocalClient
 
@@ -21,13 +18,6 @@ def local(publish_dir: Path) -> LocalClient:
     client = connect(publish_dir)
     assert isinstance(client, LocalClient)
     return client
-
-
-@pytest.fixture(scope="session")
-def api_url(publish_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The API on the session build's snapshots."""
-    with serving(publish_dir, tmp_path_factory.mktemp("api-server")) as url:
-        yield url
 
 
 @pytest.fixture(scope="session")

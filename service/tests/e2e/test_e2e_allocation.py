@@ -20,12 +20,11 @@ import duckdb
 import pytest
 
 from infralyzer.dbt_runner import run_dbt
-from infralyzer.exports.generate.injected_anomalies import plan_from_key
+from infralyzer.exports.generate import organisation_from_key
 from infralyzer.exports.generate.allocation_key import BASIS, allocation_fragment
-from infralyzer.exports.generate.organisation import build_organisation
 from infralyzer.settings import Settings
 
-from sample_build import SAMPLE_LINE_ITEMS, SAMPLE_PERIODS, SAMPLE_SEED
+from sample_build import SAMPLE_PERIODS
 
 pytestmark = pytest.mark.e2e
 
@@ -46,10 +45,8 @@ def money(mapping: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def organisation(sample_exports, answer_key):
-    org = build_organisation(SAMPLE_SEED, SAMPLE_LINE_ITEMS, anchor_period=SAMPLE_PERIODS[-1])
-    if answer_key.get("injected_anomalies"):  # the sample's labelled anomalies change what resources cost
-        org.anomaly_plan = plan_from_key(org, answer_key["injected_anomalies"])
-    return org
+    """With the sample's labelled anomalies and carried-out recommendations: they change what resources cost."""
+    return organisation_from_key(answer_key)
 
 
 @pytest.fixture(scope="module")

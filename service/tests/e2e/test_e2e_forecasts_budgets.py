@@ -41,7 +41,7 @@ def test_forecasts_cover_every_scope_and_the_next_three_periods(build_db):
         periods = sorted((p, h) for s, k, p, h, *_ in rows if (s, k) == key)
         assert periods == [(SAMPLE_PERIODS[-1], 0)] + [(p, i + 1) for i, p in enumerate(NEXT_PERIODS)]
     assert {as_of for *_, as_of in rows} == {dt.date(2026, 9, 30)}
-    # three months of history are too few to choose a model by backtest: the label says so
+    # three months of history are too few for the backtest windows: the label says so
     assert {row[4] for row in rows} <= {"mstl_short_history", "mean_short_history"}
 
 

@@ -34,6 +34,6 @@ def test_a_mart_without_a_valid_scope_fails_the_build(tmp_path: Path, sample_exp
 
     assert result.returncode != 0, result.stdout
     assert f"FAIL 2 {TEST}" in result.stdout, result.stdout[-3000:]
-    compiled = next((project / "target" / "compiled").rglob(f"{TEST}.sql")).read_text()
+    compiled = next((settings.dbt_target_dir / "compiled").rglob(f"{TEST}.sql")).read_text()
     assert "'fct_top_movers', 'config.meta.scope is missing" in compiled
     assert "'dim_regions', 'scope accounts needs config.meta.account_column" in compiled

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from decimal import Decimal
@@ -62,8 +61,9 @@ def test_redelivering_a_period_three_times_changes_no_mart_row(built, copy_of_ex
     assert f"rebuilding billing period(s) {period}" in result.stdout
     assert mart_rows(settings) == once
 
-    # a build with nothing re-delivered rebuilds nothing
-    idle = run_dbt(settings, "build", "--select", "fct_spend_daily", capture=True)
+    # a build with nothing re-delivered rebuilds nothing (its tests only: a test that also reads a
+    # mart left out of these partial builds, such as fct_cloud_spend_daily, would compare it stale)
+    idle = run_dbt(settings, "build", "--select", "fct_spend_daily", "--indirect-selection", "buildable", capture=True)
     assert "rebuilding billing period(s) none" in idle.stdout
     assert mart_rows(settings) == once
 
@@ -98,7 +98,7 @@ def test_a_rebuild_tests_the_redelivered_period_only_and_still_catches_bad_data(
 
     redeliver(copy_of_exports, period=period, seed=SAMPLE_SEED, revision=1)
     run_dbt(settings, "build", capture=True)
-    target = Path(os.environ.get("DBT_TARGET_PATH", settings.project_dir / "target"))
+    target = settings.dbt_target_dir
     compiled = next((target / "compiled").rglob(
         "not_null_stg_aws_cur__line_items_line_item_type.sql")).read_text()
     assert f"billing_period in ('{period}')" in compiled

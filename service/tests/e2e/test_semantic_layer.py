@@ -4,39 +4,22 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from infralyzer.dbt_runner import run_dbt
 from metric_mart_queries import ALL_METRICS, MART_QUERIES
+from sample_build import run_mf
 
 pytestmark = pytest.mark.e2e
 
-REPO = Path(__file__).resolve().parents[3]
-
-
-def mf(settings, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, **settings.dbt_env()}
-    return subprocess.run([str(Path(sys.executable).with_name("mf")), *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, check=False)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def parsed_for_the_session_build(built):
-    """mf reads target/semantic_manifest.json, which names the database of whichever dbt command
-    ran last (other e2e tests build elsewhere): parse again for the session build first."""
-    run_dbt(built, "parse")
+mf = run_mf
 
 
 @pytest.fixture(scope="module")
-def semantic_manifest(parsed_for_the_session_build) -> dict:
-    target = Path(os.environ.get("DBT_TARGET_PATH", REPO / "target"))
-    return json.loads((target / "semantic_manifest.json").read_text())
+def semantic_manifest(built) -> dict:
+    """The session build's (`run_mf` shows mf the same file)."""
+    return json.loads(built.semantic_manifest.read_text())
 
 
 def test_validate_configs(built):

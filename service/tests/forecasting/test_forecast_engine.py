@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from infralyzer.forecasting.engine import Target, backtest_windows, forecast_months, targets_from
+from infralyzer.forecasting.engine import (Target, backtest_windows, interval_half_width, forecast_months,
+                                           targets_from)
 
 WEEK = np.array([100.0, 104.0, 103.0, 105.0, 101.0, 80.0, 78.0])
 
@@ -33,15 +34,23 @@ def test_targets_are_the_remaining_days_of_each_period():
     assert targets_from(dt.date(2026, 9, 30), 1)[0].remaining_days == 0
 
 
-def test_windows_grow_with_history_up_to_four():
-    assert [backtest_windows(n, 60) for n in (100, 116, 144, 600)] == [0, 1, 2, 4]
+def test_windows_grow_with_history_a_week_apart_up_to_twenty():
+    assert [backtest_windows(n, 60) for n in (100, 116, 122, 123, 600)] == [0, 1, 1, 2, 20]
+
+
+def test_the_interval_half_width_is_the_levels_quantile_of_the_absolute_errors():
+    errors = np.array([-10.0, 1.0, -2.0, 3.0, 4.0, -5.0, 6.0, 7.0, -8.0, 9.0])
+    # |errors| 1..10: the 80 % quantile lies 0.8 * 9 = 7.2 positions in: 8 + 0.2 * (9 - 8)
+    assert interval_half_width(errors, 80) == pytest.approx(8.2)
+    assert interval_half_width(errors, 95) == pytest.approx(9.55)
+    assert interval_half_width(np.array([]), 80) == 0.0
 
 
 def test_a_regular_weekly_series_is_forecast_to_the_cent_with_ordered_intervals():
     rows = forecast_months(history(400, dt.date(2026, 9, 14), period_charge=500.0), None, 2)
     assert list(rows["billing_period"]) == ["2026-09", "2026-10", "2026-11"]
-    assert rows["method"].isin(["auto_ets", "mstl", "auto_arima", "seasonal_naive"]).all()
-    assert (rows["backtest_windows"] == 4).all()
+    assert (rows["method"] == "ensemble").all()
+    assert (rows["backtest_windows"] == 20).all()
     for row in rows.itertuples():
         # the period charge of September is posted; October's and November's are carried forward
         expected = month_cost(row.billing_period) + 500.0

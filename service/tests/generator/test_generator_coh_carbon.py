@@ -54,6 +54,7 @@ class FakeOrg:
     catalogue: pl.DataFrame
     spend: pl.DataFrame
     calls: list[str] = field(default_factory=list)
+    implementation_plan: object = None  # no recommendation carried out (generate/implemented_recommendations.py)
 
     def resource_catalogue(self, period: str) -> pl.DataFrame:
         self.calls.append(period)
@@ -411,9 +412,25 @@ def test_carbon_restated_period_has_two_model_versions(tmp_path, org):
         assert (df[f"total_{method}_emissions_value"] == df[cols[0]] + df[cols[1]] + df[cols[2]]).all()
     # the non-restated key of the same period equals the latest version of the restated one
     plain = carbon.write_period(tmp_path / "plain", org, PERIOD, org.spend, seed=42)
-    assert {k: v for k, v in plain.items() if k not in ("model_versions", "delivered_row_count")} == {
-        k: v for k, v in key.items() if k not in ("model_versions", "delivered_row_count")
+    only_restated = ("model_versions", "delivered_row_count", "restatements")
+    assert plain["restatements"] == []
+    assert {k: v for k, v in plain.items() if k not in only_restated} == {
+        k: v for k, v in key.items() if k not in only_restated
     }
+    # per account, region and service: the latest version's rows, and each restatement's change
+    keys = ["usage_account_id", "region_code", "product_code"]
+    assert [(r["usage_account_id"], r["region_code"], r["product_code"]) for r in key["rows"]] == list(
+        new.select(keys).iter_rows())
+    assert [r["total_lbm_emissions"] for r in key["rows"]] == new["total_lbm_emissions_value"].to_list()
+    changes = key["restatements"]
+    assert len(changes) == new.height and {(c["previous_model_version"], c["model_version"]) for c in changes} == {
+        ("v2.0.0", "v3.0.0")}
+    for change, before, after in zip(changes, old.iter_rows(named=True), new.iter_rows(named=True)):
+        assert change["previous_total_mbm_emissions"] == before["total_mbm_emissions_value"]
+        assert change["scope_3_lbm_emissions"] == after["total_scope_3_lbm_emissions_value"]
+        assert change["total_mbm_emissions_change"] == pytest.approx(
+            after["total_mbm_emissions_value"] - before["total_mbm_emissions_value"], abs=1e-6)
+        assert change["scope_3_mbm_emissions_change"] > 0 and before["total_scope_3_mbm_emissions_value"] == 0
 
 
 def test_carbon_deterministic_and_revision(tmp_path, org):
@@ -427,3 +444,18 @@ def test_carbon_deterministic_and_revision(tmp_path, org):
     assert carbon.write_period(tmp_path / "c", org, "2025-04", org.spend, seed=42) != a
     empty = carbon.write_period(tmp_path / "e", org, PERIOD, org.spend.clear(), seed=42)
     assert empty["row_count"] == 0 and empty["total_mbm_emissions"] == 0
+
+
+def test_carbon_lag_leaves_the_latest_periods_undelivered():
+    from infralyzer.exports.generate import _carbon_lag, _delivered
+
+    periods = ["2026-07", "2026-08", "2026-09"]
+    everything = ("cur2", "focus", "coh", "carbon")
+    key = _carbon_lag(periods, everything, 1)
+    assert key == {"carbon_lag_months": 1, "carbon_not_yet_delivered": ["2026-09"]}
+    assert _delivered(everything, key, "2026-09") == ("cur2", "focus", "coh")
+    assert _delivered(everything, key, "2026-08") == everything
+    assert _carbon_lag(periods, everything, 0)["carbon_not_yet_delivered"] == []
+    assert _carbon_lag(periods, ("cur2",), 2)["carbon_not_yet_delivered"] == []
+    with pytest.raises(ValueError):
+        _carbon_lag(periods, everything, -1)

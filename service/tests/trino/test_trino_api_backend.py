@@ -43,6 +43,14 @@ FORECAST_CHECKS: list[tuple[str, str, dict, dict]] = [
     ("POST", "/metrics/query", {"metrics": ["budget_amount", "budget_actual_cost", "budget_forecast_cost"],
                                 "group_by": ["metric_time__month", "budget_row__budget_id"]}, VIEWER),
 ]
+# the dashboards' metrics: month over month (offset windows) and tag compliance per tag
+FORECAST_CHECKS += [
+    ("POST", "/metrics/query", {"metrics": ["effective_cost_previous_month", "effective_cost_mom_change",
+                                            "effective_cost_mom_change_share"],
+                                "group_by": ["metric_time__month"]}, VIEWER),
+    ("POST", "/metrics/query", {"metrics": ["tag_compliance_share", "tag_conforming_share", "taggable_amortized_cost"],
+                                "group_by": ["metric_time__month", "tag_compliance_row__tag"]}, VIEWER),
+]
 # the endpoints that read a mart built on DuckDB only: on Athena they answer 404 (not published)
 DUCKDB_ONLY_PATHS = {f"/tables/{mart}" for mart in DUCKDB_ONLY_MARTS} | {"/ai/forecasting/accuracy"}
 

@@ -86,7 +86,7 @@ def _answer(cursor, sql: str) -> dict:
 
 
 def test_cross_db_macros_answer_alike_on_duckdb(built):
-    sql = _compile(built, PROBE_DUCKDB, "duckdb", {}, built.project_dir / "target")
+    sql = _compile(built, PROBE_DUCKDB, "duckdb", {}, built.dbt_target_dir)
     with duckdb.connect() as con:
         assert _answer(con.cursor(), sql) == EXPECTED
 

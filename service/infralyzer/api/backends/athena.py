@@ -71,6 +71,17 @@ class AthenaView:
     cache: dict[str, object] = field(default_factory=dict)
 
     @cached_property
+    def declared_names(self) -> dict[str, str]:
+        """Lower-case column name -> the mart's own spelling where they differ (FOCUS's `BilledCost`):
+        Glue keeps names in lower case, so Athena answers `billedcost`."""
+        return {c.lower(): c for names in self.catalog.columns.values() for c in names if c != c.lower()}
+
+    def restore_names(self, table: pa.Table) -> pa.Table:
+        """Result columns named as the marts name them, as the DuckDB backend answers."""
+        names = [self.declared_names.get(c, c) if c == c.lower() else c for c in table.column_names]
+        return table if names == table.column_names else table.rename_columns(names)
+
+    @cached_property
     def text_columns(self) -> frozenset[str]:
         """Mart columns of a string type (`athena_sql.type_date_literals` leaves their comparisons alone)."""
         return frozenset(c.lower() for types in self.catalog.types.values() for c, t in types.items()
@@ -104,7 +115,7 @@ class AthenaSession:
         columns = []
         for table, names in sorted(self.catalog.columns.items()):
             glue = self.view.glue.get(table, GlueTable())
-            columns += [(table, c, self.catalog.types[table][c], glue.column_docs.get(c)) for c in names]
+            columns += [(table, c, self.catalog.types[table][c], glue.column_docs.get(c.lower())) for c in names]
         return TableListing(columns, {t: g.description for t, g in self.view.glue.items()},
                             {t: g.row_count or 0 for t, g in self.view.glue.items()})
 
@@ -199,15 +210,20 @@ class AthenaBackend:
                  .where(exp.column("table_schema").eq(exp.Literal.string(self.database)))
                  .order_by("table_name", "ordinal_position"))
         timeout = max(self.settings.sql_timeout_seconds, CATALOG_QUERY_TIMEOUT)
+        models = self._mart_models()
+        # each column named as its model declares it (Glue lower-cases every column name)
+        declared = {t: {c.lower(): c for c in node.get("columns", {})} for t, node in models.items()}
         columns: dict[str, list[str]] = {}
         types: dict[str, dict[str, str]] = {}
         for table, column, data_type in zip(*self.execute(query.sql(dialect="athena"), timeout).to_pydict().values()):
+            column = declared.get(table, {}).get(column, column)
             columns.setdefault(table, []).append(column)
             types.setdefault(table, {})[column] = data_type
         if not columns:
             raise no_snapshot()
         names = {t: tuple(c) for t, c in columns.items()}
-        catalog = MartCatalog(names, types, declared_scopes(self._mart_meta(), names))
+        metas = {t: node.get("config", {}).get("meta") or {} for t, node in models.items()}
+        catalog = MartCatalog(names, types, declared_scopes(metas, names))
         period = None
         source = next((t for t in ("dim_billing_periods", "fct_spend_monthly")
                        if "billing_period" in columns.get(t, ())), None)
@@ -228,16 +244,16 @@ class AthenaBackend:
         )
         return AthenaView(info, catalog, glue, self._semantic_manifest())
 
-    def _mart_meta(self) -> dict[str, dict]:
-        """`config.meta` of the models dbt built in the marts database, by table name."""
+    def _mart_models(self) -> dict[str, dict]:
+        """dbt's manifest nodes of the models built in the marts database, by table name: their
+        `config.meta` (account scope) and declared columns."""
         path = self.settings.dbt_manifest
         try:
             manifest = json.loads(Path(path).read_text()) if path else {}
         except FileNotFoundError:
             log.warning("no dbt manifest at %s: account-scoped keys can read no mart", path)
             return {}
-        return {str(node["alias"]).lower(): node.get("config", {}).get("meta") or {}
-                for node in manifest.get("nodes", {}).values()
+        return {str(node["alias"]).lower(): node for node in manifest.get("nodes", {}).values()
                 if node.get("resource_type") == "model" and str(node.get("schema", "")).lower() == self.database}
 
     def _semantic_manifest(self) -> str | None:
@@ -268,7 +284,7 @@ class AthenaBackend:
             athena = self.render(parse_duckdb(sql), params, view)
             if not params:
                 self._transpiled_put(key, athena)
-        return self.execute(athena, timeout)
+        return view.restore_names(self.execute(athena, timeout))
 
     def render(self, tree: exp.Expression, params: dict[str, Any] | None, view: AthenaView) -> str:
         return to_athena(tree, params, catalog=self.catalog_name, database=self.database,

@@ -219,6 +219,9 @@ def to_arrow(description: Sequence[Sequence[Any]] | None, rows: Sequence[Sequenc
     arrays = []
     for i, column in enumerate(description):
         values = [row[i] for row in rows]
+        if str(column[1]).lower().startswith("map"):
+            arrays.append(_map_array(values))
+            continue
         wanted = arrow_type(str(column[1]), column[4], column[5])
         try:
             arrays.append(pa.array(values, type=wanted))
@@ -228,3 +231,13 @@ def to_arrow(description: Sequence[Sequence[Any]] | None, rows: Sequence[Sequenc
             except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed nested values: their text
                 arrays.append(pa.array([None if v is None else str(v) for v in values], pa.string()))
     return pa.Table.from_arrays(arrays, names=[str(c[0]) for c in description])
+
+
+def _map_array(values: Sequence[dict | None]) -> pa.Array:
+    """A map column as an Arrow map, as DuckDB answers it. Left to inference, dicts became a struct
+    with every key of every row, null where a row lacks it (a tag map grew ten null tags)."""
+    entries = [None if v is None else list(v.items()) for v in values]
+    keys = pa.array([k for e in entries if e for k, _ in e]).type
+    items = pa.array([x for e in entries if e for _, x in e]).type
+    return pa.array(entries, pa.map_(pa.string() if pa.types.is_null(keys) else keys,
+                                     pa.string() if pa.types.is_null(items) else items))

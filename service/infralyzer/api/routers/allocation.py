@@ -6,9 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from sqlglot import exp
 
 from infralyzer.api.common import (
-    AccountServiceFilters, CommonFilters, FormatParam, Pagination, PeriodFilters, mart_rows, split_values,
+    AccountServiceFilters, Builder, CommonFilters, FormatParam, Pagination, PeriodFilters, mart_rows, order_and_page,
+    respond, split_values,
 )
 from infralyzer.api.deps import Context
 from infralyzer.api.formats import TABULAR_RESPONSES
@@ -55,3 +57,16 @@ def resources(ctx: Context, request: Request, f: CommonFilters, p: Pagination,
               team: ValueParam = None, fmt: FormatParam = None) -> Response:
     return mart_rows(ctx, request, fmt, "fct_resource_allocation", f, p, ["billing_period", "-amortized_cost"],
                      extra_in={"team": split_values(team)})
+
+
+@router.get("/values", summary="The values of each allocation dimension the key's spend carries (fct_showback)")
+def values(ctx: Context, request: Request, f: AccountServiceFilters, p: Pagination, dimension: DimensionParam = None,
+           fmt: FormatParam = None) -> Response:
+    """One row per dimension and value (e.g. the teams): what a filter lists. An account-scoped
+    key sees the values of its accounts' spend only."""
+    table = "fct_showback"
+    ctx.catalog.require(table, ctx.principal)
+    b = Builder(table).apply(f, ctx.catalog).where_in("dimension", split_values(dimension))
+    keys = ["dimension", "dimension_value"]
+    query = b.select(*[exp.column(c) for c in keys], group_by=keys)
+    return respond(ctx, request, fmt, order_and_page(query, p, keys, keys), b.params, p)

@@ -49,7 +49,7 @@ def savings_plan_sizing(
     b = Builder(table).apply(f, ctx.catalog)
     if recommended_only:
         b.conditions.append(exp.column("is_recommended"))
-    query = order_and_page(b.select(*[exp.column(c) for c in columns]), p, list(columns),
+    query = order_and_page(b.select(*[exp.column(c) for c in columns]), p, ctx.catalog.sortable(table),
                            ["payer_account_id", "candidate_rank"])
     return respond(ctx, request, fmt, query, b.params, p)
 
@@ -67,7 +67,7 @@ def commitments(
     b = Builder(table).apply(f, ctx.catalog, period=None)
     if expiring_within_days is not None:
         b.where("days_until_expiry", exp.GTE, 0).where("days_until_expiry", exp.LTE, expiring_within_days)
-    query = order_and_page(b.select(*[exp.column(c) for c in columns]), p, list(columns),
+    query = order_and_page(b.select(*[exp.column(c) for c in columns]), p, ctx.catalog.sortable(table),
                            ["days_until_expiry", "commitment_arn"])
     return respond(ctx, request, fmt, query, b.params, p)
 

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from sqlglot import exp
 
 from infralyzer.api.common import (
-    AccountFilters, AccountRegionFilters, Builder, FormatParam, Pagination, mart_rows, order_and_page,
+    AccountFilters, AccountRegionFilters, Builder, Filters, FormatParam, Pagination, mart_rows, order_and_page,
     run_page, split_values,
 )
 from infralyzer.api.deps import Context
@@ -35,6 +35,15 @@ ROLLUP_METRICS = {"numerator": "kpi_numerator", "denominator": "kpi_denominator"
                   "coverage": "kpi_coverage", "account_count": "kpi_account_count"}
 
 
+def rollup_query(f: Filters, kpis: list[str]) -> MetricQuery:
+    """The KPI metrics per period and KPI over the filtered accounts (the MCP `kpi_status` tool too)."""
+    filters = [Filter(dimension="kpi_row__billing_period", op=op, value=value)
+               for op, value in ((">=", f.period_from), ("<=", f.period_to)) if value]
+    filters += [Filter(dimension=dimension, op="in", value=values)
+                for dimension, values in (("kpi_row__kpi_id", kpis), ("account", f.accounts)) if values]
+    return MetricQuery(metrics=list(ROLLUP_METRICS.values()), group_by=list(ROLLUP_KEYS.values()), filters=filters)
+
+
 @router.get("/summary", summary="The KPI tracker: coverage, goal and savings per period, account and KPI (fct_kpi_tracker)")
 def summary(
     ctx: Context, request: Request, f: AccountFilters, p: Pagination, kpi: KpiParam = None,
@@ -52,13 +61,7 @@ def summary(
                          extra_in={"kpi_id": split_values(kpi)})
     ctx.catalog.require(table, ctx.principal)
     Builder(table).apply(f, ctx.catalog)  # the same filters as the rows: refuses a column the mart lacks
-    filters = [Filter(dimension="kpi_row__billing_period", op=op, value=value)
-               for op, value in ((">=", f.period_from), ("<=", f.period_to)) if value]
-    filters += [Filter(dimension=dimension, op="in", value=values)
-                for dimension, values in (("kpi_row__kpi_id", split_values(kpi)), ("account", f.accounts))
-                if values]
-    metric_query = MetricQuery(metrics=list(ROLLUP_METRICS.values()), group_by=list(ROLLUP_KEYS.values()),
-                               filters=filters)
+    metric_query = rollup_query(f, split_values(kpi))
     generated = request.app.state.semantic_layers.for_session(ctx.session).sql(metric_query)
     columns = {**ROLLUP_KEYS, **ROLLUP_METRICS}
     query = exp.select(*[exp.alias_(exp.column(source), name) for name, source in columns.items()]).from_(

@@ -54,6 +54,12 @@ def run_metric_query(ctx: QueryContext, layer: SemanticLayer, query: MetricQuery
     """Run a metric query on the context's marts: (rows, elapsed ms, MetricFlow's SQL); the
     Python client's `metric()` too."""
     sql = layer.sql(query)
+    table, elapsed = run_generated_sql(ctx, layer, sql)
+    return table, elapsed, sql
+
+
+def run_generated_sql(ctx: QueryContext, layer: SemanticLayer, sql: str) -> tuple[pa.Table, float]:
+    """Run SQL MetricFlow generated (a metric query, a dimension's values) on the context's marts."""
     # MetricFlow's SQL, its tables checked and scoped to the key's accounts (cached: parsing and
     # rewriting a large query costs more than running it on the marts)
     key = (sql, ctx.catalog.fingerprint, ctx.principal.accounts)
@@ -62,8 +68,7 @@ def run_metric_query(ctx: QueryContext, layer: SemanticLayer, query: MetricQuery
         tree = resolve_tables(parse_generated(sql), ctx.catalog, ctx.principal, allow_catalog_prefix=True)
         final = tree.sql(dialect="duckdb")
         layer.remember_scoped_sql(key, final)
-    table, elapsed = ctx.run_sql(final)
-    return table, elapsed, sql
+    return ctx.run_sql(final)
 
 
 EXAMPLES = {

@@ -15,6 +15,9 @@ from infralyzer.api.common import (
     CommonFilters,
     FormatParam,
     Pagination,
+    allowed_values,
+    builder_rows,
+    choice_list,
     filters_for,
     mart_rows,
     order_and_page,
@@ -60,7 +63,7 @@ def _actions(ctx: Context, request: Request, f: CommonFilters, p: Pagination, fm
         b.conditions.append(exp.column("is_latest_snapshot"))
     if not include_alternatives:
         b.conditions.append(exp.column("is_top_action"))
-    query = order_and_page(b.select(*[exp.column(c) for c in columns]), p, list(columns), DEFAULT_SORT)
+    query = order_and_page(b.select(*[exp.column(c) for c in columns]), p, ctx.catalog.sortable(TABLE), DEFAULT_SORT)
     return respond(ctx, request, fmt, query, b.params, p)
 
 
@@ -108,3 +111,29 @@ def recommendations(ctx: Context, request: Request, f: RecommendationFilters, p:
                      ["-estimated_monthly_savings_after_discount", "recommendation_id"],
                      extra_in={"action_type": split_values(action_type),
                                "implementation_effort": split_values(effort)})
+
+
+REALISATION_STATUSES = ("commitment_purchase", "open", "alternative", "insufficient_history", "too_recent",
+                        "implemented", "disappeared_without_cost_change")
+StatusValues = choice_list(*REALISATION_STATUSES)
+
+
+@router.get("/realised-savings", summary="The realised-savings ledger: estimated against verified monthly savings "
+            "of the actions that disappeared (fct_realised_savings)")
+def realised_savings(ctx: Context, request: Request, f: CommonFilters, p: Pagination,
+                     status: Annotated[StatusValues | None, Query(description="Realisation statuses ("
+                                                                  + ", ".join(REALISATION_STATUSES)
+                                                                  + "); repeat or comma-separate.",
+                                                                  max_length=10)] = None,
+                     action_type: ActionTypeParam = None, fmt: FormatParam = None) -> Response:
+    """One row per savings action as last recommended. `from`/`to` filter the billing period it
+    was last seen in. Once it disappeared, the resource's effective cost in the 30 days before and
+    after the day it changed is the verified saving (per 730-hour month), next to the estimate;
+    commitment purchases are left to the commitment savings (status commitment_purchase)."""
+    table = "fct_realised_savings"
+    ctx.catalog.require(table, ctx.principal)
+    b = Builder(table).apply(f, ctx.catalog, period="last_seen_period")
+    b.where_in("realisation_status", allowed_values("status", status, REALISATION_STATUSES))
+    b.where_in("action_type", split_values(action_type))
+    return builder_rows(ctx, request, fmt, b, p, ["-verified_monthly_savings", "-estimated_monthly_savings",
+                                                  "action_id"])

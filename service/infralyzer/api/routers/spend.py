@@ -1,4 +1,5 @@
-"""Spend: the invoice, trends, breakdowns in any cost basis, top movers (marts/spend)."""
+"""Spend: the invoice, trends, breakdowns in any cost basis, top movers (marts/spend), and every
+cloud's spend by provider (marts/cloud)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from pydantic import StringConstraints
 from sqlglot import exp
 
 from infralyzer.api.common import (
     AccountFilters, AccountServiceFilters, Builder, CommonFilters, CostBasis, FormatParam, Pagination,
-    mart_rows, order_and_page, respond,
+    mart_rows, order_and_page, respond, split_values,
 )
 from infralyzer.api.deps import Context
 from infralyzer.api.formats import TABULAR_RESPONSES
@@ -87,4 +89,73 @@ def breakdown(
                            [time_column, "-cost"])
     response = respond(ctx, request, fmt, query, b.params, p)
     response.headers["X-Infralyzer-Cost-Basis"] = cost_basis.value
+    return response
+
+
+class CloudDimension(str, Enum):
+    """What every cloud's spend can be broken down by (fct_cloud_spend_daily)."""
+
+    provider = "provider"
+    account = "account"
+    billing_account = "billing_account"
+    service = "service"
+    service_category = "service_category"
+    region = "region"
+
+    @property
+    def column(self) -> str:
+        return {"account": "sub_account_id", "billing_account": "billing_account_id"}.get(self.value, self.value)
+
+
+class CloudCost(str, Enum):
+    """The costs every provider has: billed (AWS unblended, FOCUS BilledCost), effective (AWS
+    amortised, FOCUS EffectiveCost), list (AWS public on-demand, FOCUS ListCost)."""
+
+    billed = "billed"
+    effective = "effective"
+    list = "list"
+
+    @property
+    def column(self) -> str:
+        return f"{self.value}_cost"
+
+
+_PROVIDERS = r"^\s*[a-z][a-z0-9 ._-]{0,49}(\s*,\s*[a-z][a-z0-9 ._-]{0,49})*\s*$"
+
+
+@router.get(
+    "/clouds/by/{dimension}",
+    summary="Every cloud's spend by provider, account, service, … (fct_cloud_spend_daily)",
+)
+def cloud_breakdown(
+    ctx: Context, request: Request, f: CommonFilters, p: Pagination,
+    dimension: CloudDimension,
+    provider: Annotated[list[Annotated[str, StringConstraints(pattern=_PROVIDERS)]] | None,
+                        Query(description="Providers: aws, azure, gcp (or another FOCUS provider's name in lower "
+                                          "case); repeat or comma-separate.", max_length=50)] = None,
+    cost: Annotated[CloudCost, Query(description="billed, effective (default) or list.")] = CloudCost.effective,
+    grain: Annotated[Grain, Query(description="month (billing period) or day.")] = Grain.month,
+    fmt: FormatParam = None,
+) -> Response:
+    """One row per billing period (or day), provider, value of the dimension and billing currency
+    (costs of different currencies are never added up): the sum of the chosen cost (`cost`) and
+    of the rows behind it. AWS from our CUR spend rules, other clouds from their FOCUS exports;
+    `account` filters (and a scoped key sees) sub-accounts of any provider: AWS accounts, Azure
+    subscriptions, Google Cloud projects."""
+    table = "fct_cloud_spend_daily"
+    ctx.catalog.require(table, ctx.principal)
+    time_column = "billing_period" if grain is Grain.month else "usage_date"
+    b = Builder(table).apply(f, ctx.catalog).where_in("provider", split_values(provider))
+    keys = list(dict.fromkeys([time_column, "provider", dimension.column, "billing_currency"]))
+    query = b.select(
+        *[exp.alias_(exp.column(k), dimension.value) if k == dimension.column and k != dimension.value
+          else exp.column(k) for k in keys],
+        exp.alias_(exp.Sum(this=exp.column(cost.column)), "cost"),
+        exp.alias_(exp.Sum(this=exp.column("charge_row_count")), "charge_row_count"),
+        group_by=keys,
+    )
+    names = [dimension.value if k == dimension.column else k for k in keys]
+    query = order_and_page(query, p, names + ["cost", "charge_row_count"], [time_column, "-cost"])
+    response = respond(ctx, request, fmt, query, b.params, p)
+    response.headers["X-Infralyzer-Cost"] = cost.value
     return response

@@ -58,13 +58,42 @@ def money(value) -> Decimal:
     return Decimal(repr(float(value))).quantize(Q8, rounding=ROUND_HALF_UP)
 
 
-def _read(exports_dir: Path, export: str, period: str) -> pl.DataFrame | None:
+def _files(exports_dir: Path, export: str, period: str) -> list[Path]:
     folder = partition_dir(exports_dir, export, "data", period)
-    files = sorted(folder.rglob("*.parquet")) if folder.exists() else []
+    return sorted(folder.rglob("*.parquet")) if folder.exists() else []
+
+
+def _read(exports_dir: Path, export: str, period: str) -> pl.DataFrame | None:
+    files = _files(exports_dir, export, period)
     return pl.concat([pl.read_parquet(f) for f in files], how="diagonal_relaxed") if files else None
 
 
-def _usage_lines(cur: pl.DataFrame, period: str) -> pl.DataFrame:
+# The CUR columns the key reads; the two maps are reduced to the one value each rule needs. Reading
+# a whole period's CUR instead took 24 GB at 12 x 1 M line items (bench/benchmark.py).
+CUR_COLUMNS = ("line_item_line_item_type", "line_item_operation", "line_item_product_code", "line_item_resource_id",
+               "line_item_unblended_cost", "line_item_usage_account_id", "line_item_usage_amount",
+               "line_item_usage_end_date", "line_item_usage_start_date", "line_item_usage_type", "pricing_unit",
+               "product_instance_type", "reservation_effective_cost", "savings_plan_savings_plan_effective_cost")
+
+
+def _scan_usage_lines(exports_dir: Path, period: str) -> pl.LazyFrame | None:
+    """One period's usage lines (`_usage_lines`) with only the columns the rules read, lazily."""
+    files = _files(exports_dir, "cur2", period)
+    if not files:
+        return None
+    cur = pl.concat([pl.scan_parquet(f) for f in files], how="diagonal_relaxed")
+    present = cur.collect_schema()
+    columns = [pl.col(c) if c in present else pl.lit(None, pl.String).alias(c) for c in CUR_COLUMNS]
+    exception_keys = [f"user_{k}" for k in EXCEPTION_KEYS]
+    tags = pl.col("resource_tags")
+    columns.append(pl.any_horizontal([tags.map.contains_key(k) for k in exception_keys]).fill_null(False)
+                   .alias("exception_tag") if "resource_tags" in present else pl.lit(False).alias("exception_tag"))
+    columns.append(pl.col("product").map.get("volume_api_name").alias("volume_api_name") if "product" in present
+                   else pl.lit(None, pl.String).alias("volume_api_name"))
+    return _usage_lines(cur.select(columns), period)
+
+
+def _usage_lines(cur: pl.LazyFrame, period: str) -> pl.LazyFrame:
     lt = pl.col("line_item_line_item_type")
     amortised = (pl.when(lt == "SavingsPlanCoveredUsage").then(pl.col("savings_plan_savings_plan_effective_cost"))
                  .when(lt == "DiscountedUsage").then(pl.col("reservation_effective_cost"))
@@ -100,12 +129,8 @@ def _resource_costs(lines: pl.DataFrame, period: str) -> tuple[dict, int, date]:
     start = max(date(int(period[:4]), int(period[5:]), 1), end - timedelta(days=30))
     stale_after = end - timedelta(days=7)
     days = (end - start).days
-    exception_keys = [f"user_{k}" for k in EXCEPTION_KEYS]
-    tagged = {
-        (a, r) for a, r, tags in lines.select("line_item_usage_account_id", "line_item_resource_id", "resource_tags")
-        .unique(subset=["line_item_usage_account_id", "line_item_resource_id", "resource_tags"]).iter_rows()
-        if any(k in _as_dict(tags) for k in exception_keys)
-    } if "resource_tags" in lines.columns else set()
+    tagged = set(lines.filter("exception_tag").select("line_item_usage_account_id", "line_item_resource_id")
+                 .unique().iter_rows())
     sums = lines.with_columns(_cents8("amortised").alias("cost8")).group_by(
         "line_item_usage_account_id", "line_item_resource_id").agg(
         pl.col("cost8").filter(pl.col("usage_date") >= start).sum().alias("window8"),
@@ -129,14 +154,13 @@ def _gp2_savings(lines: pl.DataFrame, period: str) -> dict[tuple[str, str], Deci
     acc: dict[tuple[str, str], dict] = defaultdict(lambda: {"cost": Decimal(0), "storage": Decimal(0), "gb": 0.0,
                                                           "size": 0.0, "gp2": False})
     for row in vol.iter_rows(named=True):
-        product = _as_dict(row["product"])
-        if not product.get("volume_api_name"):
+        if not row["volume_api_name"]:
             continue
         key = (row["line_item_usage_account_id"], row["line_item_resource_id"])
         a = acc[key]
         cost = money(row["amortised"])
         a["cost"] += cost
-        a["gp2"] = a["gp2"] or product.get("volume_api_name") == "gp2"
+        a["gp2"] = a["gp2"] or row["volume_api_name"] == "gp2"
         unit = row["pricing_unit"]
         if unit in ("GB-Mo", "GB-month") and "EBS:VolumeUsage" in row["line_item_usage_type"]:
             a["storage"] += cost
@@ -279,19 +303,22 @@ def _count(actions: list[dict], costs: dict) -> dict:
 def optimisation_fragment(exports_dir: Path, periods: list[str]) -> dict[str, dict]:
     """Expected de-duplicated savings per period and account (see the module docstring)."""
     exports_dir = Path(exports_dir)
-    lines_by_period = {}
+    # two passes, one period in memory at a time: snapshot ages need every period's first sight first
     first_seen: dict[str, date] = {}
     for period in periods:
-        cur = _read(exports_dir, "cur2", period)
-        if cur is None:
+        lines = _scan_usage_lines(exports_dir, period)
+        if lines is None:
             continue
-        lines = _usage_lines(cur, period)
-        lines_by_period[period] = lines
-        snaps = lines.filter(pl.col("line_item_usage_type").str.contains("EBS:Snapshot"))
-        for rid, seen in snaps.group_by("line_item_resource_id").agg(pl.col("usage_date").min()).iter_rows():
+        snaps = (lines.filter(pl.col("line_item_usage_type").str.contains("EBS:Snapshot"))
+                 .group_by("line_item_resource_id").agg(pl.col("usage_date").min()).collect())
+        for rid, seen in snaps.iter_rows():
             first_seen[rid] = min(first_seen.get(rid, date.max), seen)
     out = {}
-    for period, lines in lines_by_period.items():
+    for period in periods:
+        lines = _scan_usage_lines(exports_dir, period)
+        if lines is None:
+            continue
+        lines = lines.collect()
         costs, days, start = _resource_costs(lines, period)
         actions = _waste_actions(lines, costs, days, start, period, first_seen)
         coh = _read(exports_dir, "coh", period)

@@ -35,6 +35,7 @@ class OrganisationModel:
     pods: dict  # host resource -> pod ids
     cache: dict = field(default_factory=dict)
     anomaly_plan: object = None  # injected_anomalies.AnomalyPlan when labelled anomalies are injected
+    implementation_plan: object = None  # implemented_recommendations.ImplementationPlan when recommendations are carried out
 
     @property
     def slot_hours(self) -> int:

@@ -24,7 +24,9 @@ Model versions: every delivery has `v3.0.0`. With `restated=True` the same deliv
 rows of the superseded `v2.0.0` model (scope 1 + 2 only, scope 3 reported as 0, a 10 % higher
 energy estimate, an earlier refresh timestamp), as AWS does when it restates a period; readers
 must keep only the latest model version of each usage period. The answer key describes the latest
-version only (`delivered_row_count` counts all rows of the delivery).
+version only (`delivered_row_count` counts all rows of the delivery): its totals, its `rows` per
+account, region and service, and for a restated period its `restatements` (v2.0.0's value, v3.0.0's
+and the change, per account, region and service).
 
 Deterministic from (seed, period, revision); `revision > 0` (a re-delivery) moves each row by up
 to 2 % and refreshes later.
@@ -305,8 +307,44 @@ def build_rows(org, period: str, spend: pl.DataFrame, *, seed: int = 42, revisio
     return rows
 
 
+# the emission columns of a row and their names in the answer key (and the carbon marts, with
+# the `_mtco2e` suffix)
+MEASURES = {
+    "total_mbm_emissions": "total_mbm_emissions_value",
+    "total_lbm_emissions": "total_lbm_emissions_value",
+    "scope_1_emissions": "total_scope_1_emissions_value",
+    "scope_2_mbm_emissions": "total_scope_2_mbm_emissions_value",
+    "scope_2_lbm_emissions": "total_scope_2_lbm_emissions_value",
+    "scope_3_mbm_emissions": "total_scope_3_mbm_emissions_value",
+    "scope_3_lbm_emissions": "total_scope_3_lbm_emissions_value",
+}
+_KEY = ("payer_account_id", "usage_account_id", "region_code", "product_code")
+
+
+def _by_key(rows: list[dict], version: str) -> dict[tuple, dict]:
+    return {tuple(r[k] for k in _KEY): r for r in rows if r["model_version"] == version}
+
+
+def _restatements(rows: list[dict], previous: str, latest: str) -> list[dict]:
+    """Per account, region and service: the previous version's emissions, the latest's and the
+    change (latest - previous); a side without a row counts as 0."""
+    old, new = _by_key(rows, previous), _by_key(rows, latest)
+    out = []
+    for key in sorted(old.keys() | new.keys()):
+        entry = dict(zip(_KEY, key)) | {"previous_model_version": previous, "model_version": latest}
+        for name, col in MEASURES.items():
+            before = old[key][col] if key in old else 0.0
+            after = new[key][col] if key in new else 0.0
+            entry |= {f"previous_{name}": before, name: after, f"{name}_change": round(after - before, 6)}
+        out.append(entry)
+    return out
+
+
 def answer_key(rows: list[dict], versions: list[str]) -> dict:
-    latest = max(versions, key=_version_key)
+    """The period's figures of the latest model version: totals, and `rows` per account, region
+    and service; with a restatement, `restatements` compares the latest with the version before."""
+    ordered = sorted(versions, key=_version_key)
+    latest = ordered[-1]
     current = [r for r in rows if r["model_version"] == latest]
 
     def total(col: str) -> float:
@@ -315,7 +353,7 @@ def answer_key(rows: list[dict], versions: list[str]) -> dict:
     return {
         "row_count": len(current),
         "delivered_row_count": len(rows),
-        "model_versions": sorted(versions, key=_version_key),
+        "model_versions": ordered,
         "latest_model_version": latest,
         "total_mbm_emissions": total("total_mbm_emissions_value"),
         "total_lbm_emissions": total("total_lbm_emissions_value"),
@@ -324,6 +362,9 @@ def answer_key(rows: list[dict], versions: list[str]) -> dict:
         "scope_2_lbm": total("total_scope_2_lbm_emissions_value"),
         "scope_3_mbm": total("total_scope_3_mbm_emissions_value"),
         "scope_3_lbm": total("total_scope_3_lbm_emissions_value"),
+        "rows": [dict(zip(_KEY, key)) | {name: r[col] for name, col in MEASURES.items()}
+                 for key, r in sorted(_by_key(rows, latest).items())],
+        "restatements": _restatements(rows, ordered[-2], latest) if len(ordered) > 1 else [],
     }
 
 

@@ -216,7 +216,10 @@ def build_recommendations(org, period: str, catalogue: pl.DataFrame, *, seed: in
     resources = catalogue_resources(catalogue)
     b = RecommendationBuilder(seed, period, revision, str(org.payer_account_id))
     exceptions = exception_resources(seed, resources)
+    plan = org.implementation_plan  # recommendations carried out are no longer recommended (implemented_recommendations.py)
     for res in resources:
+        if plan is not None and plan.withdrawn(res["account_id"], res["resource_id"], b.refresh_base):
+            continue
         tags = dict(res["tags"])
         exc = exceptions.get((res["account_id"], res["resource_id"]))
         if exc:
