@@ -17,8 +17,10 @@ Per series, at an origin (the last day whose cost is known):
    the same step range's sum over the windows (the interval of the month sum, which daily
    intervals added up do not give).
 Given one model (the baseline), it is run alone with the same interval rule.
-A series too short for two windows gets the `short_history` method: one MSTL fit, its daily 80/95 %
-intervals added up day by day (as if the days' errors moved together: wide on purpose).
+A series too short for two windows gets the `short_history` method: one MSTL fit, with the
+seasonal-naive's daily 80/95 % intervals added up day by day (as if the days' errors moved together).
+Period charges are carried forward; their interval is what they changed over as many months before,
+added in quadrature to the daily part's.
 """
 
 from __future__ import annotations
@@ -234,14 +236,18 @@ def _short_history(group: dict[str, np.ndarray], origin: dt.date, targets: list[
     if modelled:
         name, model = next(iter(models.items())) if len(models) == 1 else (
             "mstl", MSTL(season_length=SEASON_DAYS, trend_forecaster=AutoETS(model="ANN"), alias="mstl"))
-        fitted = StatsForecast(models=[model], freq="D", n_jobs=1).forecast(
+        # the intervals are the seasonal-naive's, whose spread grows with the weeks ahead: MSTL's own
+        # barely grow (a smoothed level) and covered about half of the generated next months
+        spread_name, spread_model = next(iter(baseline_models().items()))
+        fitting = [model] + ([spread_model] if spread_name != name else [])
+        fitted = StatsForecast(models=fitting, freq="D", n_jobs=1).forecast(
             df=_frame(modelled, origin), h=h, level=list(LEVELS))
         for uid, path in fitted.sort_values("ds").groupby("unique_id"):
             uid = str(uid)
             result = SeriesForecast(uid, f"{name}_short_history", len(group[uid]), 0,
                                     _range_sums(path[name].to_numpy(), targets))
             for level in LEVELS:
-                daily_half = (path[f"{name}-hi-{level}"] - path[name]).to_numpy()
+                daily_half = (path[f"{spread_name}-hi-{level}"] - path[spread_name]).to_numpy()
                 for t, width in _range_sums(daily_half, targets).items():
                     result.half_widths[(t, level)] = width
             results[uid] = result
@@ -259,6 +265,15 @@ def _short_history(group: dict[str, np.ndarray], origin: dt.date, targets: list[
                 result.half_widths[(t.billing_period, level)] = z * spread * t.remaining_days
         results[uid] = result
     return results
+
+
+def period_changes(monthly: pd.Series, current: str, lag: int) -> np.ndarray:
+    """The errors carrying period charges forward `lag` months would have made: each known month's
+    charges (`monthly`: billing period -> sum) minus those `lag` months before. Known: the months
+    before `current`, and `current` once its charges are posted."""
+    known = monthly[monthly.index <= current] if monthly.get(current, 0) != 0 else monthly[monthly.index < current]
+    values = known.sort_index().to_numpy(dtype=float)
+    return values[lag:] - values[:-lag] if len(values) > lag else np.array([])
 
 
 FORECAST_COLUMNS = ["forecast_scope", "scope_key", "billing_period", "horizon_months", "as_of_date", "method",
@@ -290,8 +305,8 @@ def forecast_months(history: pd.DataFrame, origin: dt.date | None, months_ahead:
     rows = []
     for uid, g in history.groupby("uid"):
         scope, key = uid.split("|", 1)
-        posted = g.groupby("period")["period_cost"].sum()
-        posted = posted[posted != 0]
+        monthly = g.groupby("period")["period_cost"].sum()
+        posted = monthly[monthly != 0]
         last_posted = float(posted.iloc[-1]) if len(posted) else 0.0
         known = g[g["period"] == current]
         known_total = float(known["daily_cost"].sum() + known["period_cost"].sum())
@@ -301,6 +316,12 @@ def forecast_months(history: pd.DataFrame, origin: dt.date | None, months_ahead:
             actual = known_total if t.horizon_months == 0 else 0.0
             mean = actual + estimate + f.sums.get(t.billing_period, 0.0)
             half = {level: f.half_widths.get((t.billing_period, level), 0.0) for level in LEVELS}
+            if estimate:
+                # the carried-forward period charges miss by what they changed over as many months
+                # before, independently of the daily part's error: the half widths add in quadrature
+                lag = t.horizon_months + (0 if current in posted.index else 1)
+                changes = period_changes(monthly, current, lag)
+                half = {level: float(np.hypot(half[level], interval_half_width(changes, level))) for level in LEVELS}
             rows.append({
                 "forecast_scope": scope, "scope_key": key, "billing_period": t.billing_period,
                 "horizon_months": t.horizon_months, "as_of_date": origin, "method": f.method,

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from infralyzer.forecasting.engine import (Target, backtest_windows, interval_half_width, forecast_months,
-                                           targets_from)
+from infralyzer.forecasting.engine import (Target, backtest_windows, forecast_months, interval_half_width,
+                                           period_changes, targets_from)
 
 WEEK = np.array([100.0, 104.0, 103.0, 105.0, 101.0, 80.0, 78.0])
 
@@ -58,6 +58,24 @@ def test_a_regular_weekly_series_is_forecast_to_the_cent_with_ordered_intervals(
         assert row.lower_95 <= row.lower_80 <= row.forecast_cost <= row.upper_80 <= row.upper_95
     september = rows.iloc[0]
     assert (september.period_cost_estimate, september.remaining_days) == (0.0, 16)
+
+
+def test_carried_forward_period_charges_widen_the_interval_by_how_much_they_changed():
+    frame = history(400, dt.date(2026, 9, 14))
+    dates = pd.to_datetime(frame["usage_date"])
+    charges = {month: 500.0 + 40.0 * (i % 3) for i, month in enumerate(sorted(set(dates.dt.strftime("%Y-%m"))))}
+    frame["period_cost"] = np.where(dates.dt.day == 1, dates.dt.strftime("%Y-%m").map(charges), 0.0)
+    monthly = pd.Series(charges)
+    one_month, two_months = period_changes(monthly, "2026-09", 1), period_changes(monthly, "2026-09", 2)
+    assert sorted(set(np.abs(one_month))) == [40.0, 80.0] and len(one_month) == len(charges) - 1
+    # September is posted, so October carries it one month and November two; a series without noise
+    # has no daily error, and the whole interval is the charges' own
+    rows = forecast_months(frame, None, 2).set_index("billing_period")
+    assert rows.loc["2026-09", "upper_80"] == pytest.approx(rows.loc["2026-09", "forecast_cost"], abs=1e-6)
+    for month, changes in (("2026-10", one_month), ("2026-11", two_months)):
+        half = rows.loc[month, "upper_80"] - rows.loc[month, "forecast_cost"]
+        assert half == pytest.approx(interval_half_width(changes, 80), abs=1e-6)
+    assert period_changes(pd.Series({"2026-08": 500.0}), "2026-09", 1).size == 0  # nothing to learn from yet
 
 
 def test_short_history_is_labelled_and_its_intervals_widen_with_the_horizon():
