@@ -86,3 +86,32 @@ def test_short_history_is_labelled_and_its_intervals_widen_with_the_horizon():
     assert abs(rows.iloc[1].forecast_cost - month_cost("2026-10")) / month_cost("2026-10") < 0.05
     few = forecast_months(history(10, dt.date(2026, 9, 30)), None, 1)
     assert set(few["method"]) == {"mean_short_history"}
+
+
+def test_a_backtest_reuses_only_the_blocks_whose_days_did_not_change(monkeypatch):
+    from infralyzer.forecasting import backtest as bt
+
+    frame = history(150, dt.date(2026, 9, 30), noise=0.02)
+    first = bt.backtest(frame)
+    assert list(first["backtest_month"].unique()) == ["2026-07", "2026-08", "2026-09"]
+    # the newest month re-delivered with other costs: its block and the month before's (whose
+    # next-month actual it is) change; the earlier blocks are taken from the first result
+    redelivered = frame.copy()
+    redelivered.loc[pd.to_datetime(redelivered["usage_date"]).dt.month == 9, "daily_cost"] *= 1.1
+    computed = []
+    forecast = bt.engine.forecast_months
+    monkeypatch.setattr(bt.engine, "forecast_months",
+                        lambda h, origin, **kw: computed.append(origin) or forecast(h, origin, **kw))
+    reused = bt.backtest(redelivered, previous=first)
+    # the origins of the August and September blocks (the day before day 1, 8, 15 and 22), each
+    # forecast by the method and by the baseline
+    origins = [dt.date(2026, m, d) - dt.timedelta(days=1) for m in (8, 9) for d in (1, 8, 15, 22)]
+    assert sorted(computed) == sorted(origins * 2)
+    monkeypatch.undo()
+    fresh = bt.backtest(redelivered)
+    pd.testing.assert_frame_equal(reused.reset_index(drop=True), fresh.reset_index(drop=True))
+    unchanged = first["backtest_month"] == "2026-07"
+    pd.testing.assert_frame_equal(reused[unchanged].reset_index(drop=True), first[unchanged].reset_index(drop=True))
+    assert not reused.equals(first)
+    again = bt.backtest(redelivered, previous=pd.concat([reused, reused]))  # a block is taken once
+    pd.testing.assert_frame_equal(again.reset_index(drop=True), fresh.reset_index(drop=True))
