@@ -17,6 +17,13 @@
         {#- offline compile: the shape of the incremental predicate, without asking the warehouse -#}
         {{ return("billing_period in ('YYYY-MM')") }}
     {%- endif -%}
+    {%- set built_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {%- if 'delivery_execution_id' not in built_columns -%}
+        {{ exceptions.raise_compiler_error(
+            this ~ " was built before it became incremental by billing period (it has no "
+            ~ "delivery_execution_id): rebuild it once with `dbt build --full-refresh -s "
+            ~ this.identifier ~ "+`") }}
+    {%- endif -%}
     {%- set query -%}
         select deliveries.billing_period
         from {{ ref('int_billing_period_deliveries') }} as deliveries

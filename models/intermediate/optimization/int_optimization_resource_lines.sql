@@ -1,4 +1,12 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=billing_period_incremental_strategy(),
+        unique_key='billing_period',
+        partitioned_by=billing_period_partitioning(),
+        on_schema_change='fail',
+    )
+}}
 {#-
     The usage lines of resources (Usage, DiscountedUsage, SavingsPlanCoveredUsage with a
     resource id), summed per day, usage type and instance type, each with its billing period's
@@ -9,7 +17,8 @@
     The window is the last 30 days of the period's CUR, ending the day after its latest usage
     day (the whole month for a closed period, up to the last delivered day for the open one),
     clipped to the period: a period is read on its own, so a re-delivered month never changes
-    another month's window. The last 7 days decide whether a resource is stale.
+    another month's window. The last 7 days decide whether a resource is stale. Incremental by
+    whole billing period, as int_spend_by_day: only periods whose delivery changed are read.
 -#}
 with line_items as (
 
@@ -17,6 +26,17 @@ with line_items as (
     where
         resource_id is not null
         and line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
+        and {{ billing_periods_to_rebuild('cur2') }}
+
+),
+
+deliveries as (
+
+    select
+        billing_period,
+        execution_id
+    from {{ ref('int_billing_period_deliveries') }}
+    where export_type = 'cur2'
 
 ),
 
@@ -75,15 +95,31 @@ windows as (
 final as (
 
     select
-        daily.*,
+        daily.usage_account_id,
+        daily.resource_id,
+        daily.usage_date,
+        daily.product_code,
+        daily.usage_type,
+        daily.instance_type,
+        daily.payer_account_id,
+        daily.service,
+        daily.region,
+        daily.has_exception_tag,
+        daily.usage_amount,
+        daily.amortized_cost,
         windows.window_start_date,
         windows.window_end_date,
         windows.stale_after_date,
         daily.usage_date >= windows.window_start_date as is_in_window,
-        daily.usage_date >= windows.stale_after_date as is_in_last_7_days
+        daily.usage_date >= windows.stale_after_date as is_in_last_7_days,
+        deliveries.execution_id as delivery_execution_id,
+        -- the partition column comes last (dbt-athena insert_overwrite)
+        daily.billing_period
     from daily
     inner join windows
         on daily.billing_period = windows.billing_period
+    left join deliveries
+        on daily.billing_period = deliveries.billing_period
 
 )
 

@@ -103,6 +103,32 @@ def test_no_incremental_mart_keeps_the_rows_of_a_period_no_longer_delivered(rebu
     con.close()
 
 
+def test_a_table_built_before_its_model_became_incremental_asks_for_a_full_refresh(rebuilt):
+    """A database from before a model became incremental by billing period: its table has no
+    delivery ids to compare, so the build names the model and the command that rebuilds it, and
+    publishes nothing; the command given then builds it."""
+    model = "intermediate.int_optimization_resource_lines"
+    con = duckdb.connect(str(rebuilt.build_db))
+    con.execute(f"alter table {model} drop column delivery_execution_id")
+    con.close()
+    before = latest_snapshot(rebuilt.publish_dir)
+
+    select = ("run", "--select", "int_optimization_resource_lines")
+    result = run_dbt(rebuilt, *select, check=False, capture=True)
+
+    output = output_of(result)
+    assert result.returncode != 0
+    assert "built before it became incremental" in output
+    assert "dbt build --full-refresh -s int_optimization_resource_lines+" in output
+    assert latest_snapshot(rebuilt.publish_dir).path == before.path
+    run_dbt(rebuilt, *select, "--full-refresh", capture=True)
+    con = duckdb.connect(str(rebuilt.build_db), read_only=True)
+    periods = con.execute(f"select distinct billing_period from {model} where delivery_execution_id is not null "
+                          "order by 1").fetchall()
+    con.close()
+    assert [row[0] for row in periods] == SAMPLE_PERIODS
+
+
 def test_a_cost_column_delivered_as_lossless_strings_is_cast(rebuilt):
     victim = cur2_file(rebuilt.exports_dir, SAMPLE_PERIODS[0])
     table = pq.read_table(victim)
