@@ -121,7 +121,7 @@ def _month_cross_validation(history: pd.DataFrame, origin: dt.date, models: dict
     of the longest horizon the month's origins need (M and M+1 from M's first day)."""
     horizon = (engine.month_start(origin, 3) - dt.timedelta(days=1) - origin).days
     known = history[history["usage_date"] <= origin]
-    group = {f"{s}|{k}": g.sort_values("usage_date")["daily_cost"].to_numpy(dtype=float)
+    group = {f"{s}|{k}": g.sort_values("usage_date")["daily_cost"].to_numpy(dtype=float)[-engine.MODEL_HISTORY_DAYS:]
              for (s, k), g in known.groupby(["forecast_scope", "scope_key"])}
     windows = {uid: engine.backtest_windows(len(v), horizon) for uid, v in group.items()}
     group = {uid: v for uid, v in group.items() if windows[uid] >= 2}

@@ -41,6 +41,10 @@ STEP_DAYS = 7  # between cross-validation cutoffs: a week, so every weekday star
 MAX_WINDOWS = 20  # errors to calibrate an interval on: the 80 % quantile needs several, 95 % needs 19
 MIN_TRAIN_DAYS = 56  # the shortest history a window's model is fitted on (8 weeks)
 MIN_MODEL_DAYS = 2 * SEASON_DAYS  # below this the mean of the days known is all there is
+# the days the models read, counted back from the origin: 52 weekly seasons hold the 20 windows of
+# the longest horizon, and no yearly season is modelled, so older days would only cost time (a
+# forecast's cost stays the same however long the history grows)
+MODEL_HISTORY_DAYS = 52 * SEASON_DAYS
 
 log = logging.getLogger(__name__)
 
@@ -299,7 +303,7 @@ def forecast_months(history: pd.DataFrame, origin: dt.date | None, months_ahead:
     history["period"] = [d.strftime("%Y-%m") for d in history["usage_date"]]
     history = history.sort_values(["uid", "usage_date"])
     targets = targets_from(origin, months_ahead)
-    series = {uid: g["daily_cost"].to_numpy(dtype=float) for uid, g in history.groupby("uid")}
+    series = {uid: g["daily_cost"].to_numpy(dtype=float)[-MODEL_HISTORY_DAYS:] for uid, g in history.groupby("uid")}
     forecasts = forecast_series(series, origin, targets, models, backtest)
     current = targets[0].billing_period
     rows = []

@@ -115,3 +115,9 @@ def test_a_backtest_reuses_only_the_blocks_whose_days_did_not_change(monkeypatch
     assert not reused.equals(first)
     again = bt.backtest(redelivered, previous=pd.concat([reused, reused]))  # a block is taken once
     pd.testing.assert_frame_equal(again.reset_index(drop=True), fresh.reset_index(drop=True))
+
+
+def test_the_models_read_the_last_52_weeks_only():
+    long = history(600, dt.date(2026, 9, 14), noise=0.02)
+    recent = long.tail(52 * 7)
+    pd.testing.assert_frame_equal(forecast_months(long, None, 3), forecast_months(recent, None, 3))
