@@ -4,8 +4,8 @@ of its total made on day 1, 8, 15 and 22 from the days before (`month_end`) and 
 period's total (`next_month`), by the forecast method and by the seasonal-naive baseline, next to
 the actual cost. Grain: one row per forecast scope, scope key, billing period, target, origin day
 and method kind (is_baseline). DuckDB only, as the forecasts. A month's block whose inputs and
-method are unchanged since the last build is taken from this table as it was (input_fingerprint). The scopes backtested: config `backtest_scopes` (its YAML; the
-organisation total)."""
+method are unchanged since the last build is taken from this table as it was (input_fingerprint).
+The scopes backtested: config `backtest_scopes` (its YAML; the organisation total)."""
 
 
 def model(dbt, session):

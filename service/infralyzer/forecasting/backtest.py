@@ -88,7 +88,9 @@ def backtest(history: pd.DataFrame, models: dict[str, object] | None = None,
         period, next_period = month.strftime("%Y-%m"), next_month.strftime("%Y-%m")
         fingerprint = block_fingerprint(history, month, method)
         if (period, fingerprint) in reusable:
-            frames.append(reusable[(period, fingerprint)][BACKTEST_COLUMNS].drop_duplicates(GRAIN))
+            kept = reusable[(period, fingerprint)][BACKTEST_COLUMNS].drop_duplicates(GRAIN)
+            # as computed: a table read back gives timestamps where the forecasts give dates
+            frames.append(kept.assign(as_of_date=pd.to_datetime(kept["as_of_date"]).dt.date))
             continue
         parts = []
         has_next = next_month in months
