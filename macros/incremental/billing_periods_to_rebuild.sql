@@ -9,7 +9,7 @@
 
     Returns a SQL predicate on `billing_period` for the model's where clause.
 -#}
-{% macro billing_periods_to_rebuild(export_type='cur2') %}
+{% macro billing_periods_to_rebuild(export_type='cur2', period_column='billing_period', delivery_column='delivery_execution_id') %}
     {%- if not is_incremental() -%}
         {{ return('1 = 1') }}
     {%- endif -%}
@@ -18,17 +18,18 @@
         {{ return("billing_period in ('YYYY-MM')") }}
     {%- endif -%}
     {%- set built_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-    {%- if 'delivery_execution_id' not in built_columns -%}
+    {%- if delivery_column | lower not in built_columns -%}
         {{ exceptions.raise_compiler_error(
             this ~ " was built before it became incremental by billing period (it has no "
-            ~ "delivery_execution_id): rebuild it once with `dbt build --full-refresh -s "
+            ~ delivery_column ~ "): rebuild it once with `dbt build --full-refresh -s "
             ~ this.identifier ~ "+`") }}
     {%- endif -%}
     {%- set query -%}
         select deliveries.billing_period
         from {{ ref('int_billing_period_deliveries') }} as deliveries
         left join (
-            select distinct billing_period, delivery_execution_id from {{ this }}
+            select distinct {{ period_column }} as billing_period, {{ delivery_column }} as delivery_execution_id
+            from {{ this }}
         ) as built
             on deliveries.billing_period = built.billing_period
         where
@@ -65,15 +66,17 @@
     land_exports.sql) therefore never leaves the old delivery's rows behind. -#}
 {% macro get_incremental_billing_period_replace_sql(arg_dict) %}
     {%- set target = arg_dict['target_relation'] -%}
+    {%- set period_column = config.get('billing_period_column', 'billing_period') -%}
+    {%- set delivery_column = config.get('delivery_column', 'delivery_execution_id') -%}
     delete from {{ target }}
     where
-        billing_period in (select billing_period from {{ arg_dict['temp_relation'] }})
+        {{ period_column }} in (select {{ period_column }} from {{ arg_dict['temp_relation'] }})
         or not exists (
             select 1
             from {{ ref('int_billing_period_deliveries') }} as deliveries
             where
-                deliveries.billing_period = {{ target }}.billing_period
-                and deliveries.execution_id = {{ target }}.delivery_execution_id
+                deliveries.billing_period = {{ target }}.{{ period_column }}
+                and deliveries.execution_id = {{ target }}.{{ delivery_column }}
         );
     {{ get_incremental_append_sql(arg_dict) }}
 {% endmacro %}
@@ -93,14 +96,14 @@
 
 {#- Partitioning of the billing-period marts: Athena partitions by billing_period (what
     insert_overwrite replaces); DuckDB tables are not partitioned. -#}
-{% macro billing_period_partitioning() %}
-    {{ return(adapter.dispatch('billing_period_partitioning', 'infralyzer')()) }}
+{% macro billing_period_partitioning(column='billing_period') %}
+    {{ return(adapter.dispatch('billing_period_partitioning', 'infralyzer')(column)) }}
 {% endmacro %}
 
-{% macro default__billing_period_partitioning() %}
-    {{ return(['billing_period']) }}
+{% macro default__billing_period_partitioning(column) %}
+    {{ return([column]) }}
 {% endmacro %}
 
-{% macro duckdb__billing_period_partitioning() %}
+{% macro duckdb__billing_period_partitioning(column) %}
     {{ return(none) }}
 {% endmacro %}

@@ -1,13 +1,37 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=billing_period_incremental_strategy(),
+        unique_key='x_BillingPeriod',
+        partitioned_by=billing_period_partitioning('x_BillingPeriod'),
+        on_schema_change='fail',
+        billing_period_column='x_BillingPeriod',
+        delivery_column='x_DeliveryExecutionId',
+    )
+}}
 {#-
     FOCUS 1.2 cost and usage rows built from CUR 2.0 (docs/focus.md): every FOCUS 1.2 column, named
     and ordered as in AWS's `FOCUS 1.2 with AWS columns` export, then the `x_` columns. One row per
     charge of int_focus_charges_from_cur: a CUR line item, or the Unused row of a commitment fee
     line. The cost columns reconcile to the spend marts per billing period
-    (tests/focus/assert_focus_costs_reconcile_to_spend.sql).
+    (tests/focus/assert_focus_costs_reconcile_to_spend.sql). Incremental by whole billing period,
+    as the spend marts: only periods whose CUR delivery changed are rebuilt; the period and the
+    delivery are the last two columns (x_BillingPeriod last: Athena's partition column).
 -#}
 with charges as (
 
     select * from {{ ref('int_focus_charges_from_cur') }}
+    where {{ billing_periods_to_rebuild('cur2', 'x_BillingPeriod', 'x_DeliveryExecutionId') }}
+
+),
+
+deliveries as (
+
+    select
+        billing_period,
+        execution_id
+    from {{ ref('int_billing_period_deliveries') }}
+    where export_type = 'cur2'
 
 ),
 
@@ -142,8 +166,12 @@ final as (
         coalesce(service_code, product_code) as x_ServiceCode,
         usage_type as x_UsageType,
         line_item_id as x_LineItemId,
-        line_item_type as x_LineItemType
+        line_item_type as x_LineItemType,
+        deliveries.execution_id as x_DeliveryExecutionId,
+        mapped.billing_period as x_BillingPeriod
     from mapped
+    left join deliveries
+        on mapped.billing_period = deliveries.billing_period
 
 )
 
