@@ -70,10 +70,13 @@ mapped as (
         nullif(charges.region, 'global') as region_id,
         coalesce(charges.product_name, services.service_name, charges.product_code) as service_name,
         coalesce(services.service_category, 'Other') as service_category,
-        coalesce(services.service_subcategory, 'Other (Other)') as service_subcategory
+        coalesce(services.service_subcategory, 'Other (Other)') as service_subcategory,
+        deliveries.execution_id as delivery_execution_id
     from charges
     left join services
         on charges.product_code = services.product_code
+    left join deliveries
+        on charges.billing_period = deliveries.billing_period
 
 ),
 
@@ -167,11 +170,9 @@ final as (
         usage_type as x_UsageType,
         line_item_id as x_LineItemId,
         line_item_type as x_LineItemType,
-        deliveries.execution_id as x_DeliveryExecutionId,
-        mapped.billing_period as x_BillingPeriod
+        delivery_execution_id as x_DeliveryExecutionId,
+        billing_period as x_BillingPeriod
     from mapped
-    left join deliveries
-        on mapped.billing_period = deliveries.billing_period
 
 )
 
