@@ -1,5 +1,7 @@
 """A re-delivered billing period is rebuilt on Trino by replacing its partition only (the
-insert_overwrite path of dbt-athena, `partition_overwrite` here), and the mart then equals a fresh build."""
+insert_overwrite path of dbt-athena, `partition_overwrite` here), and the marts then equal a fresh
+build: the spend mart, partitioned by billing_period, and the FOCUS mart, partitioned by its custom
+column x_BillingPeriod."""
 
 from __future__ import annotations
 
@@ -22,6 +24,13 @@ BY_PERIOD = """
     group by billing_period
     order by billing_period
 """
+FOCUS_BY_PERIOD = """
+    select x_billingperiod, count(*), sum(billedcost), sum(effectivecost), min(x_deliveryexecutionid),
+           max(x_deliveryexecutionid)
+    from hive.redelivery_marts.fct_focus_costs
+    group by x_billingperiod
+    order by x_billingperiod
+"""
 
 
 def test_redelivered_period_replaces_its_partition_only(trino_server, sample_exports, tmp_path):
@@ -30,13 +39,16 @@ def test_redelivered_period_replaces_its_partition_only(trino_server, sample_exp
     settings = Settings(exports_dir=exports, build_db=tmp_path / "unused.duckdb", publish_dir=tmp_path / "publish")
     env = {"INFRALYZER_TRINO_PORT": str(trino_server.port), "INFRALYZER_SCHEMA_PREFIX": "redelivery_",
            "INFRALYZER_ATHENA_EXPORTS_SCHEMA": "redelivery_exports"}
-    common = ("--target-path", str(tmp_path / "target"), "--select", "+fct_spend_daily")  # one parse, reused
+    common = ("--target-path", str(tmp_path / "target"), "--select", "+fct_spend_daily", "+fct_focus_costs")
     cursor = trino_server.connect().cursor()
 
     def build(*extra: str) -> list:
         run_dbt(settings, "run", *common, *extra, target="trino", extra_env=env)
-        cursor.execute(BY_PERIOD)
-        return [tuple(row) for row in cursor.fetchall()]
+        rows = []
+        for query in (BY_PERIOD, FOCUS_BY_PERIOD):
+            cursor.execute(query)
+            rows += [tuple(row) for row in cursor.fetchall()]
+        return rows
 
     register_exports(cursor, exports, tmp_path / "deliveries", schema="redelivery_exports")
     run_dbt(settings, "seed", "--target-path", str(tmp_path / "target"), target="trino", extra_env=env)
@@ -49,5 +61,6 @@ def test_redelivered_period_replaces_its_partition_only(trino_server, sample_exp
 
     assert incremental == fresh
     changed = {row[0] for row in set(incremental) ^ set(before)}
-    assert changed == {REDELIVERED}, "only the re-delivered period changes, and it does"
+    assert changed == {REDELIVERED}, "only the re-delivered period changes, and it does, in both marts"
+    assert len({row for row in incremental if row[0] == REDELIVERED}) == 2
     assert all(row[4] == row[5] for row in incremental), "one delivery per period: the old partition is gone"
