@@ -33,7 +33,9 @@ SEED = 23
 OTHER_EXPORTS = ("focus", "coh", "carbon")
 # columns that name the delivery a row was built from (execution ids, report names, times, and the
 # export type: cur1 for a legacy report), not the charges
-DELIVERY_COLUMNS = {"delivery_execution_id", "execution_id", "delivered_at", "export_name", "export_type"}
+# x_DeliveryExecutionId: the FOCUS mart's delivery id, a FOCUS custom column
+DELIVERY_COLUMNS = {"delivery_execution_id", "x_DeliveryExecutionId", "execution_id", "delivered_at", "export_name",
+                    "export_type"}
 
 
 def settings_for(root: Path, exports_dir: Path) -> Settings:
