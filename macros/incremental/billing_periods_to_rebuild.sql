@@ -9,7 +9,7 @@
 
     Returns a SQL predicate on `billing_period` for the model's where clause.
 -#}
-{% macro billing_periods_to_rebuild(export_type='cur2', period_column='billing_period', delivery_column='delivery_execution_id') %}
+{% macro billing_periods_to_rebuild(export_type='cur2') %}
     {%- if not is_incremental() -%}
         {{ return('1 = 1') }}
     {%- endif -%}
@@ -17,6 +17,9 @@
         {#- offline compile: the shape of the incremental predicate, without asking the warehouse -#}
         {{ return("billing_period in ('YYYY-MM')") }}
     {%- endif -%}
+    {#- the model's columns, named by its config as the replace strategy reads them -#}
+    {%- set period_column = config.get('billing_period_column', 'billing_period') -%}
+    {%- set delivery_column = config.get('delivery_column', 'delivery_execution_id') -%}
     {%- set built_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
     {%- if delivery_column | lower not in built_columns -%}
         {{ exceptions.raise_compiler_error(

@@ -21,7 +21,7 @@
 with charges as (
 
     select * from {{ ref('int_focus_charges_from_cur') }}
-    where {{ billing_periods_to_rebuild('cur2', 'x_BillingPeriod', 'x_DeliveryExecutionId') }}
+    where {{ billing_periods_to_rebuild('cur2') }}
 
 ),
 
