@@ -273,6 +273,7 @@ def rebuild_run(args, exports: Exports, run: int, build_args: list[str], full_de
     redeliver(exports.path, period=newest, seed=args.seed, revision=2 * run - 1)
     rebuild = builder.dbt(*build_args)
     out["rebuild"], out["rebuild_cpu"] = rebuild.seconds, rebuild.cpu_seconds
+    out["rebuild_steps"] = slowest_steps(builder)
     if full_detail:
         # selective builds record no verified delivery, so they leave the next run's full build
         # unchanged; each run starts from an empty database
@@ -288,6 +289,14 @@ def rebuild_run(args, exports: Exports, run: int, build_args: list[str], full_de
     return out
 
 
+def slowest_steps(builder: Builder, count: int = 6) -> list[tuple[str, float]]:
+    """The slowest steps of the last dbt command, nodes and hooks (landing, publishing), from its
+    run_results.json."""
+    results = json.loads((builder.target / "run_results.json").read_text())
+    steps = [(r["unique_id"].split(".", 2)[-1], float(r["execution_time"])) for r in results["results"]]
+    return sorted(steps, key=lambda step: -step[1])[:count]
+
+
 def run_rebuild(args, build_args: list[str]) -> tuple[dict, bool]:
     n, months, longer = args.rebuild_line_items, args.months, 2 * args.months
     def exports(m: int) -> Exports:
@@ -298,7 +307,8 @@ def run_rebuild(args, build_args: list[str]) -> tuple[dict, bool]:
     for run in range(1, args.runs + 1):
         a = rebuild_run(args, exports(months), run, build_args, full_detail=True)
         b = rebuild_run(args, exports(longer), run, build_args, full_detail=False)
-        r = {**a, "build_longer": b["build"], "rebuild_longer": b["rebuild"], "rebuild_longer_cpu": b["rebuild_cpu"]}
+        r = {**a, "build_longer": b["build"], "rebuild_longer": b["rebuild"], "rebuild_longer_cpu": b["rebuild_cpu"],
+             "rebuild_longer_steps": b["rebuild_steps"]}
         r["rebuild_over_ideal"] = r["rebuild"] / r["ideal"]
         r["longer_over_shorter"] = r["rebuild_longer"] / r["rebuild"]
         r["rebuild_over_ideal_cpu"] = r["rebuild_cpu"] / r["ideal_cpu"]
@@ -311,7 +321,7 @@ def run_rebuild(args, build_args: list[str]) -> tuple[dict, bool]:
     if args.delete_exports:
         for m in (months, longer):
             shutil.rmtree(exports_folder(args.workdir, m, n, args.seed), ignore_errors=True)
-    med = {name: statistics.median(r[name] for r in runs) for name in runs[0]}
+    med = {name: statistics.median(r[name] for r in runs) for name in runs[0] if not name.endswith("_steps")}
     print()
     print(f"rebuild: medians over {args.runs} run(s), {size_label(n)} line items/month, `dbt {' '.join(build_args)}`:")
     print(f"  {'lower bound (one pass, ' + str(int(med['columns'])) + ' columns)':44s}{med['lower_bound']:8.2f} s")
@@ -338,6 +348,9 @@ def run_rebuild(args, build_args: list[str]) -> tuple[dict, bool]:
           f"(limit {HISTORY_LIMIT} x)  {verdict(ok_history)}")
     print(f"  the same ratios in CPU seconds of the process trees (steadier than wall time on a shared machine): "
           f"{med['rebuild_over_ideal_cpu']:.2f} x ideal, {med['longer_over_shorter_cpu']:.2f} x the {months}-month rebuild")
+    print(f"  slowest steps of the rebuilds (run {len(runs)}, run_results.json):")
+    for label, name in ((f"{months} months", "rebuild_steps"), (f"{longer} months", "rebuild_longer_steps")):
+        print(f"    {label}: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in runs[-1][name]))
     return {"medians": med, "runs": runs}, ok_ideal and ok_history
 
 

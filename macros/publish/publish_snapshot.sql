@@ -23,6 +23,12 @@
     tests: a bad FOCUS export must not block the CUR marts) do not stop publishing; the snapshot
     lists them in snapshot_info.warnings and the log names them.
 
+    After a re-delivery most rows are already published: the publish then starts from a copy of
+    the served snapshot (checked against its manifest as it is copied) and, in each incremental
+    mart of the same generation (table_generations.sql), replaces only the billing periods whose
+    (period, delivery) pairs differ from the build's; every other mart is copied whole. A full
+    refresh, a mart built whole since, or a copy that fails its check publishes every row.
+
     On Athena the marts are tables that readers query in place; nothing is copied.
 -#}
 {% macro publish_snapshot(results) %}
@@ -79,16 +85,52 @@
         "select max(billing_period) from landing.deliveries where " ~ infralyzer.read_as_export_type('export_type') ~ " = 'cur2'"
     ).columns[0].values()[0] -%}
 
+    {#- an incremental publish starts from a copy of the served snapshot (snapshot_to_start_from) -#}
+    {%- set generations = infralyzer.table_generations() -%}
+    {%- set base = infralyzer.snapshot_to_start_from(publish_dir, marts, generations, temp_path) -%}
     {%- set statements = [
         "attach '" ~ temp_path ~ "' as infralyzer_snapshot",
         "begin transaction",
-        "create schema infralyzer_snapshot.marts",
+        "create schema if not exists infralyzer_snapshot.marts",
     ] -%}
     {%- for node in marts -%}
-        {%- do statements.append(
-            "create table infralyzer_snapshot.marts." ~ node.alias ~ " as select * from "
-            ~ adapter.quote(node.database) ~ "." ~ adapter.quote(node.schema) ~ "." ~ adapter.quote(node.alias)) -%}
+        {%- set relation = adapter.quote(node.database) ~ "." ~ adapter.quote(node.schema) ~ "." ~ adapter.quote(node.alias) -%}
+        {%- set copied = "infralyzer_snapshot.marts." ~ node.alias -%}
+        {%- if base and node.alias in base['reused'] -%}
+            {#- only the billing periods whose (period, delivery) pairs differ are replaced -#}
+            {%- set period = node.config.get('billing_period_column', 'billing_period') -%}
+            {%- set delivery = node.config.get('delivery_column', 'delivery_execution_id') -%}
+            {%- set built_pairs = "select distinct " ~ period ~ ", " ~ delivery ~ " from " ~ relation -%}
+            {%- set copied_pairs = "select distinct " ~ period ~ ", " ~ delivery ~ " from " ~ copied -%}
+            {%- do statements.append(
+                "delete from " ~ copied ~ " where " ~ period ~ " in (select " ~ period ~ " from (("
+                ~ copied_pairs ~ " except " ~ built_pairs ~ ") union all (" ~ built_pairs ~ " except " ~ copied_pairs ~ ")))") -%}
+            {%- do statements.append(
+                "insert into " ~ copied ~ " by name select * from " ~ relation ~ " where " ~ period ~ " in (select "
+                ~ period ~ " from (" ~ built_pairs ~ " except " ~ copied_pairs ~ "))") -%}
+        {%- else -%}
+            {%- do statements.append("drop table if exists " ~ copied) -%}
+            {%- do statements.append("create table " ~ copied ~ " as select * from " ~ relation) -%}
+        {%- endif -%}
     {%- endfor -%}
+    {%- if base -%}
+        {#- marts the project no longer has, and the tables written below, go -#}
+        {%- for table in base['tables'] if table not in marts | map(attribute='alias') -%}
+            {%- do statements.append("drop table infralyzer_snapshot.marts." ~ table) -%}
+        {%- endfor -%}
+        {%- for table in ('table_docs', 'table_meta', 'table_generations', 'semantic_manifest', 'snapshot_info') -%}
+            {%- do statements.append("drop table if exists infralyzer_snapshot.main." ~ table) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- do statements.append(
+        "create table infralyzer_snapshot.main.table_generations (table_name varchar, generation varchar)") -%}
+    {%- set generation_rows = [] -%}
+    {%- for node in marts if generations.get(node.alias) -%}
+        {%- do generation_rows.append("('" ~ node.alias ~ "', '" ~ generations[node.alias] ~ "')") -%}
+    {%- endfor -%}
+    {%- if generation_rows -%}
+        {%- do statements.append("insert into infralyzer_snapshot.main.table_generations values " ~ generation_rows | join(', ')) -%}
+    {%- endif -%}
     {%- do statements.append(
         "create table infralyzer_snapshot.main.table_docs (table_name varchar, column_name varchar, description varchar)") -%}
     {%- set doc_rows = [] -%}
@@ -136,7 +178,9 @@
         {{ log("Publishing despite " ~ warnings | length ~ " test warning(s) (" ~ warnings | join(', ')
                ~ "); the snapshot lists them (snapshot_info.warnings).", info=true) }}
     {%- endif -%}
-    {{ log("Publishing " ~ marts | length ~ " mart(s) to " ~ path, info=true) }}
+    {{ log("Publishing " ~ marts | length ~ " mart(s) to " ~ path ~ (
+        (": starting from " ~ base['path'] ~ ", whose rows of unchanged billing periods "
+         ~ base['reused'] | join(', ') ~ " keep") if base else ""), info=true) }}
     {{ return(statements | join(';\n') ~ ';') }}
 {% endmacro %}
 
@@ -186,6 +230,54 @@
         {%- endif -%}
     {%- endfor -%}
     {{ return(none) }}
+{% endmacro %}
+
+
+{#- The served snapshot this publish starts from, copied to temp_path: {path, reused: the
+    incremental marts whose rows of unchanged billing periods it keeps, tables: its marts}; or
+    none, and the publish writes every row: nothing served yet, a full refresh, no incremental
+    mart of the generation and columns the snapshot holds (table_generations.sql), or a copy that
+    does not match the snapshot's manifest. -#}
+{% macro snapshot_to_start_from(publish_dir, marts, generations, temp_path) %}
+    {%- set candidates = [] -%}
+    {%- for node in marts if node.config.materialized == 'incremental' and generations.get(node.alias) -%}
+        {%- do candidates.append(node) -%}
+    {%- endfor -%}
+    {%- if flags.FULL_REFRESH or not candidates -%}{{ return(none) }}{%- endif -%}
+    {%- set listing = run_query("select infralyzer_good_snapshots('" ~ publish_dir ~ "')").columns[0].values()[0] -%}
+    {%- set served = (listing or '').split('\n') | reject('equalto', '') | first -%}
+    {%- if not served -%}{{ return(none) }}{%- endif -%}
+    {%- do run_query("attach '" ~ served ~ "' as infralyzer_base (read_only)") -%}
+    {%- set reused, tables = [], [] -%}
+    {%- if run_query("select count(*) from information_schema.tables where table_catalog = 'infralyzer_base' "
+                     ~ "and table_schema = 'main' and table_name = 'table_generations'").columns[0].values()[0] > 0 -%}
+        {%- set served_generations, columns = {}, {} -%}
+        {%- for row in run_query("select table_name, generation from infralyzer_base.main.table_generations") -%}
+            {%- do served_generations.update({row[0]: row[1]}) -%}
+        {%- endfor -%}
+        {%- set build = candidates[0] -%}
+        {%- for row in run_query(
+                "select table_catalog || '.' || table_name, string_agg(column_name || ' ' || data_type, ', ' order by ordinal_position) "
+                ~ "from information_schema.columns where (table_catalog = 'infralyzer_base' and table_schema = 'marts') "
+                ~ "or (table_catalog = '" ~ build.database ~ "' and table_schema = '" ~ build.schema ~ "') group by 1") -%}
+            {%- do columns.update({row[0]: row[1]}) -%}
+        {%- endfor -%}
+        {%- for node in candidates
+            if served_generations.get(node.alias) == generations[node.alias]
+            and columns.get('infralyzer_base.' ~ node.alias) == columns.get(node.database ~ '.' ~ node.alias) -%}
+            {%- do reused.append(node.alias) -%}
+        {%- endfor -%}
+        {%- do tables.extend(run_query("select table_name from information_schema.tables where table_catalog = "
+                                       ~ "'infralyzer_base' and table_schema = 'marts'").columns[0].values()) -%}
+    {%- endif -%}
+    {%- do run_query("detach infralyzer_base") -%}
+    {%- if not reused -%}{{ return(none) }}{%- endif -%}
+    {%- set problem = run_query("select infralyzer_copy_snapshot('" ~ served ~ "', '" ~ temp_path ~ "')").columns[0].values()[0] -%}
+    {%- if problem -%}
+        {{ log("Publishing every row again: " ~ problem ~ ".", info=true) }}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return({'path': served, 'reused': reused, 'tables': tables}) }}
 {% endmacro %}
 
 

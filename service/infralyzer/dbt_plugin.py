@@ -5,6 +5,9 @@ calls for what SQL cannot do, writing a snapshot file safely (infralyzer.snapsho
   files of earlier failed publishes, and removes this publish's temp files if the process ends
   before they are sealed (a failed statement stops the hook; dbt then exits);
 * `infralyzer_seal_snapshot(temp_path, final_path)`: fsync, manifest, rename;
+* `infralyzer_copy_snapshot(source, temp_path)`: copies the served snapshot to this publish's temp
+  file, checked against its manifest as it is read (an incremental publish starts from it);
+  '' when copied, else why not;
 * `infralyzer_good_snapshots(publish_dir)`: the snapshots that match their manifest, newest first,
   '\\n'-separated (the shrink check compares the build with the served one).
 """
@@ -52,6 +55,10 @@ def seal_snapshot(temp_path: str, final_path: str) -> str:
     return f"{manifest['snapshot']}: {manifest['size']} bytes, sha256 {manifest['sha256'][:12]}"
 
 
+def copy_snapshot(source: str, temp_path: str) -> str:
+    return snapshot_files.copy_verified(Path(source), Path(temp_path)) or ""
+
+
 def good_snapshots(publish_dir: str) -> str:
     folder = Path(publish_dir)
     paths = sorted(folder.glob(snapshot_files.SNAPSHOT_GLOB), reverse=True) if folder.is_dir() else []
@@ -63,6 +70,7 @@ class Plugin(BasePlugin):
         for name, function, arity in (
             ("infralyzer_begin_publish", begin_publish, 2),
             ("infralyzer_seal_snapshot", seal_snapshot, 2),
+            ("infralyzer_copy_snapshot", copy_snapshot, 2),
             ("infralyzer_good_snapshots", good_snapshots, 1),
         ):
             conn.create_function(name, function, ["VARCHAR"] * arity, "VARCHAR", side_effects=True)

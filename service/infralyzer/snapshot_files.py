@@ -149,6 +149,29 @@ def seal(temp: Path, final: Path) -> dict:
     return manifest
 
 
+def copy_verified(source: Path, temp: Path, chunk: int = 16 << 20) -> str | None:
+    """Copies a published snapshot to `temp` (the start of an incremental publish), hashing what it
+    reads: None when the copy is whole and matches the source's manifest, else why not (the temp
+    file is then removed and the caller publishes from scratch)."""
+    source, temp = Path(source), Path(temp)
+    manifest = read_manifest(source)
+    if manifest is None or "sha256" not in manifest:
+        return f"{source.name} has no manifest to check a copy against"
+    digest = hashlib.sha256()
+    try:
+        with open(source, "rb") as reader, open(temp, "wb") as writer:
+            while block := reader.read(chunk):
+                digest.update(block)
+                writer.write(block)
+    except OSError as exc:
+        discard(temp)
+        return f"copying {source.name} failed: {exc.strerror or exc}"
+    if digest.hexdigest() != manifest["sha256"]:
+        discard(temp)
+        return f"{source.name} differs from its manifest (damaged)"
+    return None
+
+
 def discard(temp: Path) -> None:
     for path in (temp, Path(f"{temp}.wal")):
         path.unlink(missing_ok=True)
