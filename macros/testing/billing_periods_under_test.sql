@@ -10,19 +10,20 @@
     when that record is empty (a new database), with --full-refresh (a code change that rebuilds
     old periods), with --vars '{test_all_billing_periods: true}', and on Athena.
 
-    A test opts in with the where config `__billing_periods_under_test(<export>)__`, which the
+    A test opts in with the where config `__billing_periods_under_test(<export>)__` (or
+    `(<export>, <period column>)` for a model whose period column has another name), which the
     get_where_subquery override (macros/dbt_overrides/) turns into a literal list of periods, so
     DuckDB prunes the other periods' files. Singular tests call the macro directly.
 -#}
-{% macro billing_periods_under_test(export_type='cur2') %}
-    {{ return(adapter.dispatch('billing_periods_under_test', 'infralyzer')(export_type)) }}
+{% macro billing_periods_under_test(export_type='cur2', period_column='billing_period') %}
+    {{ return(adapter.dispatch('billing_periods_under_test', 'infralyzer')(export_type, period_column)) }}
 {% endmacro %}
 
-{% macro default__billing_periods_under_test(export_type) %}
+{% macro default__billing_periods_under_test(export_type, period_column) %}
     {{ return('1 = 1') }}
 {% endmacro %}
 
-{% macro duckdb__billing_periods_under_test(export_type) %}
+{% macro duckdb__billing_periods_under_test(export_type, period_column) %}
     {%- if not execute or flags.FULL_REFRESH or var('test_all_billing_periods', false) | string | lower == 'true' -%}
         {{ return('1 = 1') }}
     {%- endif -%}
@@ -43,7 +44,7 @@
     {%- endset -%}
     {%- set periods = run_query(query).columns[0].values() | list -%}
     {%- if periods -%}
-        {{ return("billing_period in ('" ~ periods | join("', '") ~ "')") }}
+        {{ return(period_column ~ " in ('" ~ periods | join("', '") ~ "')") }}
     {%- else -%}
         {{ return('1 = 0') }}
     {%- endif -%}

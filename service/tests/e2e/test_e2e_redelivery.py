@@ -102,6 +102,9 @@ def test_a_rebuild_tests_the_redelivered_period_only_and_still_catches_bad_data(
     compiled = next((target / "compiled").rglob(
         "not_null_stg_aws_cur__line_items_line_item_type.sql")).read_text()
     assert f"billing_period in ('{period}')" in compiled
+    # the FOCUS mart (a row per line item, incremental) too, under its own period column
+    focus = next((target / "compiled").rglob("not_null_fct_focus_costs_BilledCost.sql")).read_text()
+    assert f"x_BillingPeriod in ('{period}')" in focus
     after = verified()
     assert after[period] == read_manifest(copy_of_exports, "cur2", period)["executionId"] != before[period]
     assert {p: after[p] for p in SAMPLE_PERIODS[:-1]} == {p: before[p] for p in SAMPLE_PERIODS[:-1]}
