@@ -58,16 +58,22 @@ def newest_snapshot(settings):
     return snapshot
 
 
-def test_a_publish_after_a_redelivery_replaces_only_changed_periods_and_equals_the_build(
-        built, copy_of_exports, tmp_path):
-    settings = make_settings(tmp_path / "work", copy_of_exports)
+def copy_of_the_session_build(built, exports, tmp_path):
+    """The session's build database and its served snapshot (published from that database's
+    tables), copied: (settings, the served snapshot's copy)."""
+    settings = make_settings(tmp_path / "work", exports)
     settings.build_db.parent.mkdir(parents=True)
     shutil.copy(built.build_db, settings.build_db)
-    # the session build's snapshot is the one served: it was published from this database's tables
     settings.publish_dir.mkdir(parents=True)
     served = list_snapshots(built.publish_dir)[0]
     for path in (served, snapshot_files.manifest_path_of(served)):
         shutil.copy(path, settings.publish_dir / path.name)
+    return settings, settings.publish_dir / served.name
+
+
+def test_a_publish_after_a_redelivery_replaces_only_changed_periods_and_equals_the_build(
+        built, copy_of_exports, tmp_path):
+    settings, served = copy_of_the_session_build(built, copy_of_exports, tmp_path)
 
     redeliver(copy_of_exports, period=SAMPLE_PERIODS[-1], seed=SAMPLE_SEED, revision=1)
     result = run_dbt(settings, "build", capture=True)
@@ -91,27 +97,15 @@ def test_a_publish_after_a_redelivery_replaces_only_changed_periods_and_equals_t
 
 
 def test_a_full_refresh_publishes_every_row(built, copy_of_exports, tmp_path):
-    settings = make_settings(tmp_path / "work", copy_of_exports)
-    settings.build_db.parent.mkdir(parents=True)
-    shutil.copy(built.build_db, settings.build_db)
-    settings.publish_dir.mkdir(parents=True)
-    served = list_snapshots(built.publish_dir)[0]
-    for path in (served, snapshot_files.manifest_path_of(served)):
-        shutil.copy(path, settings.publish_dir / path.name)
+    settings, _ = copy_of_the_session_build(built, copy_of_exports, tmp_path)
     result = run_dbt(settings, "run", "--full-refresh", "--select", "fct_compute_on_demand_hourly", capture=True)
     assert "Publishing" in result.stdout and reused_marts(result.stdout) == set()
     assert differences(newest_snapshot(settings), settings.build_db) == {}
 
 
 def test_a_damaged_served_snapshot_is_not_copied(built, copy_of_exports, tmp_path):
-    settings = make_settings(tmp_path / "work", copy_of_exports)
-    settings.build_db.parent.mkdir(parents=True)
-    shutil.copy(built.build_db, settings.build_db)
-    settings.publish_dir.mkdir(parents=True)
-    served = list_snapshots(built.publish_dir)[0]
-    shutil.copy(served, settings.publish_dir)
-    manifest = snapshot_files.manifest_path_of(settings.publish_dir / served.name)
-    shutil.copy(snapshot_files.manifest_path_of(served), manifest)
+    settings, served = copy_of_the_session_build(built, copy_of_exports, tmp_path)
+    manifest = snapshot_files.manifest_path_of(served)
     # damage the build-side checks do not see (they compare sizes; the API hashes before serving)
     record = json.loads(manifest.read_text())
     manifest.write_text(json.dumps({**record, "sha256": "0" * 64}))
