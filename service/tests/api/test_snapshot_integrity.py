@@ -165,3 +165,23 @@ def test_a_failed_seal_leaves_no_file_behind(tmp_path):
     with pytest.raises(snapshot_files.PublishError, match="partial files were removed"):
         snapshot_files.seal(temp, final_in_missing_folder)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_incremental_publish_starts_only_from_a_copy_that_matches_its_manifest(tmp_path):
+    """copy_verified: the copy a publish after a re-delivery starts from (macros/publish/)."""
+    source = write_sealed(tmp_path, "20261001T000000-aaaa", "2026-08")
+    temp = tmp_path / ".copy.tmp"
+    assert snapshot_files.copy_verified(source, temp, chunk=4096) is None
+    assert temp.read_bytes() == source.read_bytes()
+
+    with open(source, "r+b") as f:  # one byte changed, same size: only the hash sees it
+        f.seek(source.stat().st_size // 2)
+        byte = f.read(1)
+        f.seek(-1, os.SEEK_CUR)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    assert "differs from its manifest" in snapshot_files.copy_verified(source, temp)
+    assert not temp.exists()
+
+    snapshot_files.manifest_path_of(source).unlink()
+    assert "no manifest" in snapshot_files.copy_verified(source, temp)
+    assert not temp.exists()
