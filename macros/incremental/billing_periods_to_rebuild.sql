@@ -17,9 +17,7 @@
         {#- offline compile: the shape of the incremental predicate, without asking the warehouse -#}
         {{ return("billing_period in ('YYYY-MM')") }}
     {%- endif -%}
-    {#- the model's columns, named by its config as the replace strategy reads them -#}
-    {%- set period_column = config.get('billing_period_column', 'billing_period') -%}
-    {%- set delivery_column = config.get('delivery_column', 'delivery_execution_id') -%}
+    {%- set period_column, delivery_column = billing_period_columns(config) -%}
     {%- set built_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
     {%- if delivery_column | lower not in built_columns -%}
         {{ exceptions.raise_compiler_error(
@@ -49,6 +47,16 @@
     {%- endif -%}
 {% endmacro %}
 
+{#- The columns a billing-period model keeps its period and delivery in: billing_period and
+    delivery_execution_id unless its config names others (`billing_period_column`,
+    `delivery_column`: the FOCUS mart's x_BillingPeriod, x_DeliveryExecutionId). Read by the
+    periods to rebuild, the replace strategy and the publish, from a model's `config` or a graph
+    node's. -#}
+{% macro billing_period_columns(model_config) %}
+    {{ return((model_config.get('billing_period_column', 'billing_period'),
+               model_config.get('delivery_column', 'delivery_execution_id'))) }}
+{% endmacro %}
+
 {#- Incremental config shared by the billing-period marts: whole periods are replaced. -#}
 {% macro billing_period_incremental_strategy() %}
     {{ return(adapter.dispatch('billing_period_incremental_strategy', 'infralyzer')()) }}
@@ -69,8 +77,7 @@
     land_exports.sql) therefore never leaves the old delivery's rows behind. -#}
 {% macro get_incremental_billing_period_replace_sql(arg_dict) %}
     {%- set target = arg_dict['target_relation'] -%}
-    {%- set period_column = config.get('billing_period_column', 'billing_period') -%}
-    {%- set delivery_column = config.get('delivery_column', 'delivery_execution_id') -%}
+    {%- set period_column, delivery_column = billing_period_columns(config) -%}
     delete from {{ target }}
     where
         {{ period_column }} in (select {{ period_column }} from {{ arg_dict['temp_relation'] }})

@@ -98,8 +98,7 @@
         {%- set copied = "infralyzer_snapshot.marts." ~ node.alias -%}
         {%- if base and node.alias in base['reused'] -%}
             {#- only the billing periods whose (period, delivery) pairs differ are replaced -#}
-            {%- set period = node.config.get('billing_period_column', 'billing_period') -%}
-            {%- set delivery = node.config.get('delivery_column', 'delivery_execution_id') -%}
+            {%- set period, delivery = infralyzer.billing_period_columns(node.config) -%}
             {%- set built_pairs = "select distinct " ~ period ~ ", " ~ delivery ~ " from " ~ relation -%}
             {%- set copied_pairs = "select distinct " ~ period ~ ", " ~ delivery ~ " from " ~ copied -%}
             {%- do statements.append(
@@ -208,10 +207,7 @@
 {#- The newest complete snapshot (one with snapshot_info) and the '<export type> <period>' pairs
     its fct_export_deliveries holds: {path, periods}, or none when nothing is published. -#}
 {% macro served_snapshot_periods(publish_dir) %}
-    {#- snapshots that match their manifest (a damaged one is not the served one) -#}
-    {%- set listing = run_query("select infralyzer_good_snapshots('" ~ publish_dir ~ "')").columns[0].values()[0] -%}
-    {%- set files = listing.split('\n') | reject('equalto', '') | list -%}
-    {%- for path in files -%}
+    {%- for path in infralyzer.good_snapshots(publish_dir) -%}
         {%- set periods = none -%}
         {%- do run_query("attach '" ~ path ~ "' as infralyzer_served (read_only)") -%}
         {%- set found = run_query(
@@ -244,31 +240,28 @@
         {%- do candidates.append(node) -%}
     {%- endfor -%}
     {%- if flags.FULL_REFRESH or not candidates -%}{{ return(none) }}{%- endif -%}
-    {%- set listing = run_query("select infralyzer_good_snapshots('" ~ publish_dir ~ "')").columns[0].values()[0] -%}
-    {%- set served = (listing or '').split('\n') | reject('equalto', '') | first -%}
+    {%- set served = infralyzer.good_snapshots(publish_dir) | first -%}
     {%- if not served -%}{{ return(none) }}{%- endif -%}
     {%- do run_query("attach '" ~ served ~ "' as infralyzer_base (read_only)") -%}
     {%- set reused, tables = [], [] -%}
     {%- if run_query("select count(*) from information_schema.tables where table_catalog = 'infralyzer_base' "
                      ~ "and table_schema = 'main' and table_name = 'table_generations'").columns[0].values()[0] > 0 -%}
-        {%- set served_generations, columns = {}, {} -%}
-        {%- for row in run_query("select table_name, generation from infralyzer_base.main.table_generations") -%}
-            {%- do served_generations.update({row[0]: row[1]}) -%}
-        {%- endfor -%}
+        {%- set served_generations = infralyzer.query_as_dict(
+            "select table_name, generation from infralyzer_base.main.table_generations") -%}
+        {#- each mart's columns and types, in the snapshot and in the build: "<catalog>.<table>" -> list -#}
         {%- set build = candidates[0] -%}
-        {%- for row in run_query(
-                "select table_catalog || '.' || table_name, string_agg(column_name || ' ' || data_type, ', ' order by ordinal_position) "
-                ~ "from information_schema.columns where (table_catalog = 'infralyzer_base' and table_schema = 'marts') "
-                ~ "or (table_catalog = '" ~ build.database ~ "' and table_schema = '" ~ build.schema ~ "') group by 1") -%}
-            {%- do columns.update({row[0]: row[1]}) -%}
-        {%- endfor -%}
+        {%- set columns = infralyzer.query_as_dict(
+            "select table_catalog || '.' || table_name, string_agg(column_name || ' ' || data_type, ', ' order by ordinal_position) "
+            ~ "from information_schema.columns where (table_catalog = 'infralyzer_base' and table_schema = 'marts') "
+            ~ "or (table_catalog = '" ~ build.database ~ "' and table_schema = '" ~ build.schema ~ "') group by 1") -%}
         {%- for node in candidates
             if served_generations.get(node.alias) == generations[node.alias]
             and columns.get('infralyzer_base.' ~ node.alias) == columns.get(node.database ~ '.' ~ node.alias) -%}
             {%- do reused.append(node.alias) -%}
         {%- endfor -%}
-        {%- do tables.extend(run_query("select table_name from information_schema.tables where table_catalog = "
-                                       ~ "'infralyzer_base' and table_schema = 'marts'").columns[0].values()) -%}
+        {%- for key in columns if key.startswith('infralyzer_base.') -%}
+            {%- do tables.append(key.split('.', 1)[1]) -%}
+        {%- endfor -%}
     {%- endif -%}
     {%- do run_query("detach infralyzer_base") -%}
     {%- if not reused -%}{{ return(none) }}{%- endif -%}
@@ -278,6 +271,24 @@
         {{ return(none) }}
     {%- endif -%}
     {{ return({'path': served, 'reused': reused, 'tables': tables}) }}
+{% endmacro %}
+
+
+{#- The snapshots of the publish folder that match their manifest (a damaged one is never the
+    served one), newest first. -#}
+{% macro good_snapshots(publish_dir) %}
+    {%- set listing = run_query("select infralyzer_good_snapshots('" ~ publish_dir ~ "')").columns[0].values()[0] -%}
+    {{ return((listing or '').split('\n') | reject('equalto', '') | list) }}
+{% endmacro %}
+
+
+{#- A query's first two columns as a dict: first -> second. -#}
+{% macro query_as_dict(sql) %}
+    {%- set pairs = {} -%}
+    {%- for row in run_query(sql) -%}
+        {%- do pairs.update({row[0]: row[1]}) -%}
+    {%- endfor -%}
+    {{ return(pairs) }}
 {% endmacro %}
 
 

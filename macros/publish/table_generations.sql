@@ -28,18 +28,8 @@
 {% endmacro %}
 
 
-{#- The generation of each incremental mart in the build database: {table name: generation}. -#}
+{#- The generation of each incremental mart in the build database: {table name: generation}
+    (the table is created on-run-start, before any publish). -#}
 {% macro table_generations() %}
-    {#- asked of the database, not dbt's relation cache: a cache miss there opens a transaction that
-        the publish's own would then be nested in -#}
-    {%- if run_query("select count(*) from information_schema.tables where table_catalog = current_database() "
-                     ~ "and table_schema = 'landing' and table_name = 'table_generations'").columns[0].values()[0] == 0 -%}
-        {{ return({}) }}
-    {%- endif -%}
-    {%- set rows = run_query("select table_name, generation from landing.table_generations") -%}
-    {%- set generations = {} -%}
-    {%- for row in rows -%}
-        {%- do generations.update({row[0]: row[1]}) -%}
-    {%- endfor -%}
-    {{ return(generations) }}
+    {{ return(infralyzer.query_as_dict("select table_name, generation from landing.table_generations")) }}
 {% endmacro %}

@@ -17,20 +17,21 @@ from infralyzer.settings import Settings
 pytestmark = pytest.mark.e2e
 
 REDELIVERED = "2026-08"
-BY_PERIOD = """
-    select billing_period, count(*), sum(unblended_cost), sum(amortized_cost), min(delivery_execution_id),
-           max(delivery_execution_id)
-    from hive.redelivery_marts.fct_spend_daily
-    group by billing_period
-    order by billing_period
-"""
-FOCUS_BY_PERIOD = """
-    select x_billingperiod, count(*), sum(billedcost), sum(effectivecost), min(x_deliveryexecutionid),
-           max(x_deliveryexecutionid)
-    from hive.redelivery_marts.fct_focus_costs
-    group by x_billingperiod
-    order by x_billingperiod
-"""
+
+
+def by_period(mart: str, period: str, delivery: str, costs: tuple[str, str]) -> str:
+    """A mart's rows, two cost sums and its delivery ids per billing period."""
+    return f"""
+        select {period}, count(*), sum({costs[0]}), sum({costs[1]}), min({delivery}), max({delivery})
+        from hive.redelivery_marts.{mart}
+        group by {period}
+        order by {period}
+    """
+
+
+# the spend mart, and the FOCUS mart under its custom period and delivery columns
+BY_PERIOD = by_period("fct_spend_daily", "billing_period", "delivery_execution_id", ("unblended_cost", "amortized_cost"))
+FOCUS_BY_PERIOD = by_period("fct_focus_costs", "x_billingperiod", "x_deliveryexecutionid", ("billedcost", "effectivecost"))
 
 
 def test_redelivered_period_replaces_its_partition_only(trino_server, sample_exports, tmp_path):
