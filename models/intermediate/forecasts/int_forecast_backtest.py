@@ -10,14 +10,16 @@ The scopes backtested: config `backtest_scopes` (its YAML; the organisation tota
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from infralyzer.forecasting.backtest import backtest
+    from infralyzer.forecasting import child_process
 
     scopes = dbt.config.get("backtest_scopes") or ["total"]
     history = dbt.ref("int_spend_daily_by_forecast_scope").project(
         "forecast_scope, scope_key, usage_date, cast(daily_cost as double) as daily_cost, "
         "cast(period_cost as double) as period_cost"
     ).df()
-    return backtest(history[history["forecast_scope"].isin(scopes)], previous=previous_backtest(dbt, session))
+    # in a child process: the fits would hold dbt's interpreter lock (child_process.py)
+    return child_process.run("backtest", history[history["forecast_scope"].isin(scopes)],
+                             previous=previous_backtest(dbt, session))
 
 
 def previous_backtest(dbt, session):

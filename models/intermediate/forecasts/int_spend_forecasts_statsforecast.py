@@ -8,10 +8,11 @@ period: the period of the last known day (the origin) and the next three."""
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from infralyzer.forecasting.engine import forecast_months
+    from infralyzer.forecasting import child_process
 
     history = dbt.ref("int_spend_daily_by_forecast_scope").project(
         "forecast_scope, scope_key, usage_date, cast(daily_cost as double) as daily_cost, "
         "cast(period_cost as double) as period_cost"
     ).df()
-    return forecast_months(history, origin=None, months_ahead=3)
+    # in a child process: the fit would hold dbt's interpreter lock (child_process.py)
+    return child_process.run("forecast_months", history, origin=None, months_ahead=3)

@@ -45,6 +45,10 @@ MIN_MODEL_DAYS = 2 * SEASON_DAYS  # below this the mean of the days known is all
 # the longest horizon, and no yearly season is modelled, so older days would only cost time (a
 # forecast's cost stays the same however long the history grows)
 MODEL_HISTORY_DAYS = 52 * SEASON_DAYS
+# processes statsforecast spreads the series over (each series is fitted alone, so the results are
+# the same for any number); 1 in-process, since forking there would copy dbt's and DuckDB's threads
+# and locks: the child process of the dbt models (child_process.py) raises it to the CPU count
+FIT_JOBS = 1
 
 log = logging.getLogger(__name__)
 
@@ -187,13 +191,17 @@ def forecast_series(series: dict[str, np.ndarray], origin: dt.date, targets: lis
 def cross_validate(group: dict[str, np.ndarray], origin: dt.date, models: dict[str, object], windows: int,
                    h: int) -> pd.DataFrame:
     """Every candidate's forecasts of `h` days from `windows` cutoffs STEP_DAYS apart before the origin."""
-    from statsforecast import StatsForecast
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cv = StatsForecast(models=list(models.values()), freq="D", n_jobs=1).cross_validation(
+        cv = _statsforecast(list(models.values()), len(group)).cross_validation(
             df=_frame(group, origin), h=h, n_windows=windows, step_size=STEP_DAYS, refit=False)
     return _with_ensemble(cv, models)
+
+
+def _statsforecast(models: list[object], series: int):
+    from statsforecast import StatsForecast
+
+    return StatsForecast(models=models, freq="D", n_jobs=max(1, min(FIT_JOBS, series)))
 
 
 def _with_ensemble(frame: pd.DataFrame, models: dict[str, object]) -> pd.DataFrame:
@@ -209,12 +217,10 @@ def method_name(models: dict[str, object]) -> str:
 def _selected(group: dict[str, np.ndarray], origin: dt.date, targets: list[Target], models: dict[str, object],
               windows: int, cv: pd.DataFrame) -> dict[str, SeriesForecast]:
     """The combination's (or the one model's) forecast and its intervals from the backtest errors."""
-    from statsforecast import StatsForecast
-
     h = max(t.last_step for t in targets)
     name = method_name(models)
     errors = _cv_errors(cv, name, targets)
-    fitted = _with_ensemble(StatsForecast(models=list(models.values()), freq="D", n_jobs=1).forecast(
+    fitted = _with_ensemble(_statsforecast(list(models.values()), len(group)).forecast(
         df=_frame(group, origin), h=h), models)
     results: dict[str, SeriesForecast] = {}
     for uid, path in fitted.sort_values("ds").groupby("unique_id"):
@@ -231,7 +237,6 @@ def _selected(group: dict[str, np.ndarray], origin: dt.date, targets: list[Targe
 def _short_history(group: dict[str, np.ndarray], origin: dt.date, targets: list[Target],
                    models: dict[str, object]) -> dict[str, SeriesForecast]:
     """Too short to choose: MSTL (or the one model given, e.g. the baseline) with its daily intervals."""
-    from statsforecast import StatsForecast
     from statsforecast.models import MSTL, AutoETS
 
     h = max(t.last_step for t in targets)
@@ -244,7 +249,7 @@ def _short_history(group: dict[str, np.ndarray], origin: dt.date, targets: list[
         # barely grow (a smoothed level) and covered about half of the generated next months
         spread_name, spread_model = next(iter(baseline_models().items()))
         fitting = [model] + ([spread_model] if spread_name != name else [])
-        fitted = StatsForecast(models=fitting, freq="D", n_jobs=1).forecast(
+        fitted = _statsforecast(fitting, len(modelled)).forecast(
             df=_frame(modelled, origin), h=h, level=list(LEVELS))
         for uid, path in fitted.sort_values("ds").groupby("unique_id"):
             uid = str(uid)
