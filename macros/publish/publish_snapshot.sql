@@ -74,7 +74,7 @@
             {{ return('select 1 as nothing_to_publish') }}
         {%- endif -%}
     {%- endfor -%}
-    {%- set publish_dir = var('publish_dir', env_var('INFRALYZER_PUBLISH_DIR', 'data/publish')).rstrip('/') -%}
+    {%- set publish_dir = infralyzer.publish_dir() -%}
     {%- set built_at = modules.datetime.datetime.utcnow() -%}
     {%- set file_name = 'snapshot-' ~ built_at.strftime('%Y%m%dT%H%M%S') ~ '-' ~ invocation_id[:8] ~ '.duckdb' -%}
     {%- set path = publish_dir ~ '/' ~ file_name -%}
@@ -88,6 +88,7 @@
     {#- an incremental publish starts from a copy of the served snapshot (snapshot_to_start_from) -#}
     {%- set generations = infralyzer.table_generations() -%}
     {%- set base = infralyzer.snapshot_to_start_from(publish_dir, marts, generations, temp_path) -%}
+    {%- do run_query("select infralyzer_discard_snapshot_copy()") -%}  {#- one not taken -#}
     {%- set statements = [
         "attach '" ~ temp_path ~ "' as infralyzer_snapshot",
         "begin transaction",
@@ -271,6 +272,41 @@
         {{ return(none) }}
     {%- endif -%}
     {{ return({'path': served, 'reused': reused, 'tables': tables}) }}
+{% endmacro %}
+
+
+{#- on-run-start: starts copying the served snapshot on a thread of the dbt-duckdb plugin, so that
+    the copy an incremental publish starts from (snapshot_to_start_from) is made while the models
+    build, not after them. The publish takes it if it starts from the same snapshot, else it is
+    removed (a full refresh, nothing reused, a newer snapshot published meanwhile). -#}
+{% macro start_copying_served_snapshot() %}
+    {{ return(adapter.dispatch('start_copying_served_snapshot', 'infralyzer')()) }}
+{% endmacro %}
+
+{% macro default__start_copying_served_snapshot() %}
+    select 1 as marts_are_served_in_place
+{% endmacro %}
+
+{% macro duckdb__start_copying_served_snapshot() %}
+    {%- if not execute or flags.WHICH not in ('build', 'run') or flags.FULL_REFRESH -%}
+        {{ return('select 1 as nothing_to_copy') }}
+    {%- endif -%}
+    {#- without the plugin the publish fails later, saying so (begin_publish) -#}
+    {%- if run_query("select count(*) from duckdb_functions() where function_name = 'infralyzer_start_snapshot_copy'"
+                     ).columns[0].values()[0] == 0 -%}
+        {{ return('select 1 as nothing_to_copy') }}
+    {%- endif -%}
+    {%- set publish_dir = infralyzer.publish_dir() -%}
+    {%- set served = infralyzer.good_snapshots(publish_dir) | first -%}
+    {%- if not served -%}{{ return('select 1 as nothing_to_copy') }}{%- endif -%}
+    {%- set staging = publish_dir ~ '/.snapshot-copy-' ~ invocation_id[:8] ~ '.duckdb.tmp' -%}
+    {{ return("select infralyzer_start_snapshot_copy('" ~ served ~ "', '" ~ staging ~ "') as started") }}
+{% endmacro %}
+
+
+{#- The folder snapshots are published to: var publish_dir, else INFRALYZER_PUBLISH_DIR. -#}
+{% macro publish_dir() %}
+    {{ return(var('publish_dir', env_var('INFRALYZER_PUBLISH_DIR', 'data/publish')).rstrip('/')) }}
 {% endmacro %}
 
 

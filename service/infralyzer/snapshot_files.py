@@ -24,6 +24,7 @@ import fcntl
 import hashlib
 import json
 import os
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -149,10 +150,12 @@ def seal(temp: Path, final: Path) -> dict:
     return manifest
 
 
-def copy_verified(source: Path, temp: Path, chunk: int = 16 << 20) -> str | None:
+def copy_verified(source: Path, temp: Path, chunk: int = 16 << 20,
+                  stop: threading.Event | None = None) -> str | None:
     """Copies a published snapshot to `temp` (the start of an incremental publish), hashing what it
     reads: None when the copy is whole and matches the source's manifest, else why not (the temp
-    file is then removed and the caller publishes from scratch)."""
+    file is then removed and the caller publishes from scratch). `stop`: set by another thread to
+    abandon the copy."""
     source, temp = Path(source), Path(temp)
     manifest = read_manifest(source)
     if manifest is None or "sha256" not in manifest:
@@ -161,6 +164,8 @@ def copy_verified(source: Path, temp: Path, chunk: int = 16 << 20) -> str | None
     try:
         with open(source, "rb") as reader, open(temp, "wb") as writer:
             while block := reader.read(chunk):
+                if stop is not None and stop.is_set():
+                    raise InterruptedError(errno.EINTR, "stopped")
                 digest.update(block)
                 writer.write(block)
     except OSError as exc:

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -185,3 +186,49 @@ def test_an_incremental_publish_starts_only_from_a_copy_that_matches_its_manifes
     snapshot_files.manifest_path_of(source).unlink()
     assert "no manifest" in snapshot_files.copy_verified(source, temp)
     assert not temp.exists()
+
+
+def test_the_copy_started_at_on_run_start_is_taken_by_the_publish_only_for_the_same_snapshot(tmp_path):
+    """dbt_plugin: the served snapshot is copied on a thread while the models build; the publish
+    renames that copy to its temp path when it starts from the same snapshot, and copies anew
+    otherwise; a copy the publish does not take is removed."""
+    from infralyzer import dbt_plugin
+
+    served = write_sealed(tmp_path, "20261001T000000-aaaa", "2026-08")
+    staging, temp = tmp_path / ".snapshot-copy-aaaa.duckdb.tmp", tmp_path / ".snapshot-x.duckdb.tmp"
+    dbt_plugin.start_snapshot_copy(str(served), str(staging))
+    assert dbt_plugin.copy_snapshot(str(served), str(temp)) == ""
+    assert temp.read_bytes() == served.read_bytes() and not staging.exists()
+
+    # a newer snapshot was published meanwhile: the started copy goes, the newer one is copied
+    newer = write_sealed(tmp_path, "20261002T000000-bbbb", "2026-09")
+    temp.unlink()
+    dbt_plugin.start_snapshot_copy(str(served), str(staging))
+    assert dbt_plugin.copy_snapshot(str(newer), str(temp)) == ""
+    assert temp.read_bytes() == newer.read_bytes() and not staging.exists()
+
+    # a damaged served snapshot: the copy's check says so, and nothing is left
+    temp.unlink()
+    with open(served, "r+b") as f:
+        f.seek(served.stat().st_size // 2)
+        byte = f.read(1)
+        f.seek(-1, os.SEEK_CUR)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    dbt_plugin.start_snapshot_copy(str(served), str(staging))
+    assert "differs from its manifest" in dbt_plugin.copy_snapshot(str(served), str(temp))
+    assert not temp.exists() and not staging.exists()
+
+    # not taken (a full refresh found late, nothing reused): discarded, and only once
+    dbt_plugin.start_snapshot_copy(str(newer), str(staging))
+    assert dbt_plugin.discard_snapshot_copy() == f"discarded the copy of {newer.name}"
+    assert dbt_plugin.discard_snapshot_copy() == ""
+    assert not staging.exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_started_copy_can_be_abandoned_midway(tmp_path):
+    source = write_sealed(tmp_path, "20261001T000000-aaaa", "2026-08", rows=2000)
+    stop = threading.Event()
+    stop.set()
+    assert "stopped" in snapshot_files.copy_verified(source, tmp_path / ".copy.tmp", chunk=4096, stop=stop)
+    assert not (tmp_path / ".copy.tmp").exists()
