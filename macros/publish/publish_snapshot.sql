@@ -292,15 +292,20 @@
         {{ return('select 1 as nothing_to_copy') }}
     {%- endif -%}
     {#- without the plugin the publish fails later, saying so (begin_publish) -#}
-    {%- if run_query("select count(*) from duckdb_functions() where function_name = 'infralyzer_start_snapshot_copy'"
-                     ).columns[0].values()[0] == 0 -%}
-        {{ return('select 1 as nothing_to_copy') }}
-    {%- endif -%}
+    {%- if not infralyzer.publish_plugin_loaded() -%}{{ return('select 1 as nothing_to_copy') }}{%- endif -%}
     {%- set publish_dir = infralyzer.publish_dir() -%}
     {%- set served = infralyzer.good_snapshots(publish_dir) | first -%}
     {%- if not served -%}{{ return('select 1 as nothing_to_copy') }}{%- endif -%}
     {%- set staging = publish_dir ~ '/.snapshot-copy-' ~ invocation_id[:8] ~ '.duckdb.tmp' -%}
     {{ return("select infralyzer_start_snapshot_copy('" ~ served ~ "', '" ~ staging ~ "') as started") }}
+{% endmacro %}
+
+
+{#- Whether the DuckDB profile loads the plugin infralyzer.dbt_plugin, whose functions write
+    snapshot files (profiles.yml, plugins). -#}
+{% macro publish_plugin_loaded() %}
+    {{ return(run_query("select count(*) from duckdb_functions() where function_name = 'infralyzer_begin_publish'"
+                        ).columns[0].values()[0] > 0) }}
 {% endmacro %}
 
 
@@ -359,8 +364,7 @@
 {#- Readies the publish folder (recreated if it was removed under a running build; temp files of
     failed publishes removed) with the plugin's function; a profile without the plugin is named. -#}
 {% macro begin_publish(publish_dir, temp_path) %}
-    {%- set plugin = run_query("select count(*) from duckdb_functions() where function_name = 'infralyzer_begin_publish'") -%}
-    {%- if plugin.columns[0].values()[0] == 0 -%}
+    {%- if not infralyzer.publish_plugin_loaded() -%}
         {{ exceptions.raise_compiler_error(
             "Not publishing: the DuckDB profile lacks the plugin infralyzer.dbt_plugin (profiles.yml, plugins), "
             ~ "which writes snapshot files safely. The last published snapshot stays.") }}

@@ -65,9 +65,7 @@ def _take_background_copy() -> _BackgroundCopy | None:
 
 
 def _discard_pending() -> None:
-    copy = _take_background_copy()
-    if copy is not None:
-        copy.cancel()
+    discard_snapshot_copy()
     with _pending_lock:
         for temp in _pending:
             snapshot_files.discard(temp)
