@@ -40,11 +40,19 @@
     {%- endset -%}
     {%- set periods = run_query(query).columns[0].values() | list -%}
     {{ log(this.identifier ~ ": rebuilding billing period(s) " ~ (periods | join(', ') or 'none'), info=true) }}
-    {%- if periods -%}
-        {{ return("billing_period in ('" ~ periods | join("', '") ~ "')") }}
-    {%- else -%}
-        {{ return('1 = 0') }}
-    {%- endif -%}
+    {{ return(billing_periods_in('billing_period', periods)) }}
+{% endmacro %}
+
+{#- A predicate selecting the given billing periods, named as literals ('1 = 0' for none): DuckDB
+    pushes a literal list into the scan and reads only the row groups that can hold them, where
+    `in (subquery)` reads every row of the table, so the cost would grow with the history. -#}
+{% macro billing_periods_in(period_column, periods) %}
+    {%- if not periods -%}{{ return('1 = 0') }}{%- endif -%}
+    {%- set literals = [] -%}
+    {%- for period in periods -%}
+        {%- do literals.append("'" ~ (period | string | replace("'", "''")) ~ "'") -%}
+    {%- endfor -%}
+    {{ return(period_column ~ " in (" ~ literals | join(', ') ~ ")") }}
 {% endmacro %}
 
 {#- The columns a billing-period model keeps its period and delivery in: billing_period and

@@ -98,16 +98,19 @@
         {%- set relation = adapter.quote(node.database) ~ "." ~ adapter.quote(node.schema) ~ "." ~ adapter.quote(node.alias) -%}
         {%- set copied = "infralyzer_snapshot.marts." ~ node.alias -%}
         {%- if base and node.alias in base['reused'] -%}
-            {#- only the billing periods whose (period, delivery) pairs differ are replaced -#}
-            {%- set period, delivery = infralyzer.billing_period_columns(node.config) -%}
-            {%- set built_pairs = "select distinct " ~ period ~ ", " ~ delivery ~ " from " ~ relation -%}
-            {%- set copied_pairs = "select distinct " ~ period ~ ", " ~ delivery ~ " from " ~ copied -%}
-            {%- do statements.append(
-                "delete from " ~ copied ~ " where " ~ period ~ " in (select " ~ period ~ " from (("
-                ~ copied_pairs ~ " except " ~ built_pairs ~ ") union all (" ~ built_pairs ~ " except " ~ copied_pairs ~ ")))") -%}
-            {%- do statements.append(
-                "insert into " ~ copied ~ " by name select * from " ~ relation ~ " where " ~ period ~ " in (select "
-                ~ period ~ " from (" ~ built_pairs ~ " except " ~ copied_pairs ~ "))") -%}
+            {#- only the billing periods whose (period, delivery) pairs differ are replaced
+                (snapshot_to_start_from found them) -#}
+            {%- set period = infralyzer.billing_period_columns(node.config)[0] -%}
+            {%- set changed = base['changed_periods'][node.alias] -%}
+            {%- if changed['replaced'] -%}
+                {%- do statements.append(
+                    "delete from " ~ copied ~ " where " ~ infralyzer.billing_periods_in(period, changed['replaced'])) -%}
+            {%- endif -%}
+            {%- if changed['built'] -%}
+                {%- do statements.append(
+                    "insert into " ~ copied ~ " by name select * from " ~ relation ~ " where "
+                    ~ infralyzer.billing_periods_in(period, changed['built'])) -%}
+            {%- endif -%}
         {%- else -%}
             {%- do statements.append("drop table if exists " ~ copied) -%}
             {%- do statements.append("create table " ~ copied ~ " as select * from " ~ relation) -%}
@@ -264,6 +267,28 @@
             {%- do tables.append(key.split('.', 1)[1]) -%}
         {%- endfor -%}
     {%- endif -%}
+    {#- per reused mart, the billing periods whose (period, delivery) pairs differ between the
+        snapshot and the build: `replaced` (deleted from the copy), of which `built` are inserted
+        from the build (the others are no longer delivered). Asked here, on the two columns only,
+        so that the publish then names them as literals and reads no other period's rows. -#}
+    {%- set changed_periods = {} -%}
+    {%- for node in candidates if node.alias in reused -%}
+        {%- set period, delivery = infralyzer.billing_period_columns(node.config) -%}
+        {%- set built_pairs = "select distinct " ~ period ~ " as period, " ~ delivery ~ " as delivery from "
+            ~ adapter.quote(node.database) ~ "." ~ adapter.quote(node.schema) ~ "." ~ adapter.quote(node.alias) -%}
+        {%- set served_pairs = "select distinct " ~ period ~ " as period, " ~ delivery ~ " as delivery from infralyzer_base.marts." ~ node.alias -%}
+        {%- set differing = run_query(
+            "select period, bool_or(in_build) as in_build from ("
+            ~ "select period, true as in_build from (" ~ built_pairs ~ " except " ~ served_pairs ~ ") "
+            ~ "union all select period, false as in_build from (" ~ served_pairs ~ " except " ~ built_pairs ~ ")) "
+            ~ "where period is not null group by period order by period") -%}
+        {%- set replaced, built = [], [] -%}
+        {%- for row in differing -%}
+            {%- do replaced.append(row[0]) -%}
+            {%- if row[1] -%}{%- do built.append(row[0]) -%}{%- endif -%}
+        {%- endfor -%}
+        {%- do changed_periods.update({node.alias: {'replaced': replaced, 'built': built}}) -%}
+    {%- endfor -%}
     {%- do run_query("detach infralyzer_base") -%}
     {%- if not reused -%}{{ return(none) }}{%- endif -%}
     {%- set problem = run_query("select infralyzer_copy_snapshot('" ~ served ~ "', '" ~ temp_path ~ "')").columns[0].values()[0] -%}
@@ -271,7 +296,7 @@
         {{ log("Publishing every row again: " ~ problem ~ ".", info=true) }}
         {{ return(none) }}
     {%- endif -%}
-    {{ return({'path': served, 'reused': reused, 'tables': tables}) }}
+    {{ return({'path': served, 'reused': reused, 'tables': tables, 'changed_periods': changed_periods}) }}
 {% endmacro %}
 
 

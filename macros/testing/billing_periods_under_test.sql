@@ -42,12 +42,7 @@
         where {{ read_as_export_type('deliveries.export_type') }} = '{{ export_type }}' and verified.execution_id is null
         order by 1
     {%- endset -%}
-    {%- set periods = run_query(query).columns[0].values() | list -%}
-    {%- if periods -%}
-        {{ return(period_column ~ " in ('" ~ periods | join("', '") ~ "')") }}
-    {%- else -%}
-        {{ return('1 = 0') }}
-    {%- endif -%}
+    {{ return(infralyzer.billing_periods_in(period_column, run_query(query).columns[0].values() | list)) }}
 {% endmacro %}
 
 

@@ -111,6 +111,14 @@ def test_no_incremental_mart_keeps_the_rows_of_a_period_no_longer_delivered(rebu
         periods = [row[0] for row in con.execute(f"select distinct {period} from {model} order by 1").fetchall()]
         assert periods == SAMPLE_PERIODS[:-1], model
     con.close()
+    # the publish started from the served snapshot and deleted the period, inserting nothing for it
+    assert "whose rows of unchanged billing periods" in run.stdout
+    con = duckdb.connect(str(latest_snapshot(rebuilt.publish_dir).path), read_only=True)
+    for model in ("marts.fct_spend_daily", "marts.fct_focus_costs"):
+        period = period_and_delivery(model)[0]
+        periods = [row[0] for row in con.execute(f"select distinct {period} from {model} order by 1").fetchall()]
+        assert periods == SAMPLE_PERIODS[:-1], model
+    con.close()
 
 
 def test_a_table_built_before_its_model_became_incremental_asks_for_a_full_refresh(rebuilt):
