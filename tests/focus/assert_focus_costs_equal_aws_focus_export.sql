@@ -1,6 +1,7 @@
 {#- The FOCUS mart built from the CUR equals AWS's own FOCUS export of the same charges in
     BilledCost and EffectiveCost, to the cent per billing period, sub account and service
-    (docs/focus.md, 'Against AWS's FOCUS export'); the billing periods both exports delivered.
+    (docs/focus.md, 'Against AWS's FOCUS export'); the billing periods both exports delivered,
+    of those with a new delivery of either export (macros/testing/billing_periods_under_test.sql).
     A FOCUS test: it warns, never blocks the CUR marts (docs/run_order.md). -#}
 {{ config(severity='warn') }}
 with ours as (
@@ -12,6 +13,9 @@ with ours as (
         sum(BilledCost) as billed_cost,
         sum(EffectiveCost) as effective_cost
     from {{ ref('fct_focus_costs') }}
+    where
+        {{ billing_periods_under_test('cur2', 'x_BillingPeriod') }}
+        or {{ billing_periods_under_test('focus', 'x_BillingPeriod') }}
     group by cast(BillingPeriodStart as date), SubAccountId, ServiceName
 
 ),
@@ -25,7 +29,9 @@ aws as (
         sum(billed_cost) as billed_cost,
         sum(effective_cost) as effective_cost
     from {{ ref('stg_aws_focus__charges') }}
-    where provider_name = 'AWS'
+    where
+        provider_name = 'AWS'
+        and ({{ billing_periods_under_test('cur2') }} or {{ billing_periods_under_test('focus') }})
     group by billing_period, sub_account_id, service_name
 
 ),
