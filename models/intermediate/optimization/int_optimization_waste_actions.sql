@@ -77,6 +77,30 @@ previous_generation_rate as (
 
 ),
 
+-- the window's lines summed per resource and usage type first: every rule below reads only these
+-- columns, and the rules' cross join then multiplies ~30x fewer rows than the hourly lines
+window_usage as (
+
+    select
+        billing_period,
+        usage_account_id,
+        resource_id,
+        product_code,
+        usage_type,
+        instance_type,
+        sum(usage_amount) as usage_amount,
+        sum(amortized_cost) as amortized_cost
+    from resource_lines
+    group by
+        billing_period,
+        usage_account_id,
+        resource_id,
+        product_code,
+        usage_type,
+        instance_type
+
+),
+
 window_lines as (
 
     select
@@ -88,7 +112,7 @@ window_lines as (
         usage_amount,
         amortized_cost,
         {{ dbt.split_part('instance_type', "'.'", 1) }} as instance_family
-    from resource_lines
+    from window_usage
 
 ),
 
