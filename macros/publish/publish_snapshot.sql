@@ -95,7 +95,7 @@
         "create schema if not exists infralyzer_snapshot.marts",
     ] -%}
     {%- for node in marts -%}
-        {%- set relation = adapter.quote(node.database) ~ "." ~ adapter.quote(node.schema) ~ "." ~ adapter.quote(node.alias) -%}
+        {%- set relation = infralyzer.built_relation(node) -%}
         {%- set copied = "infralyzer_snapshot.marts." ~ node.alias -%}
         {%- if base and node.alias in base['reused'] -%}
             {#- only the billing periods whose (period, delivery) pairs differ are replaced
@@ -275,7 +275,7 @@
     {%- for node in candidates if node.alias in reused -%}
         {%- set period, delivery = infralyzer.billing_period_columns(node.config) -%}
         {%- set built_pairs = "select distinct " ~ period ~ " as period, " ~ delivery ~ " as delivery from "
-            ~ adapter.quote(node.database) ~ "." ~ adapter.quote(node.schema) ~ "." ~ adapter.quote(node.alias) -%}
+            ~ infralyzer.built_relation(node) -%}
         {%- set served_pairs = "select distinct " ~ period ~ " as period, " ~ delivery ~ " as delivery from infralyzer_base.marts." ~ node.alias -%}
         {%- set differing = run_query(
             "select period, bool_or(in_build) as in_build from ("
@@ -378,6 +378,12 @@
         {%- do marts.append(node) -%}
     {%- endfor -%}
     {{ return(marts) }}
+{% endmacro %}
+
+
+{#- A mart's table in the build database, quoted: "<database>"."<schema>"."<alias>". -#}
+{% macro built_relation(node) %}
+    {{ return(adapter.quote(node.database) ~ "." ~ adapter.quote(node.schema) ~ "." ~ adapter.quote(node.alias)) }}
 {% endmacro %}
 
 
