@@ -4,7 +4,9 @@
     (`month_end`: the period's total forecast on its origin day; `next_month`: the next period's
     total forecast on the same day) and origin day (1, 8, 15, 22). MAPE is the mean of
     |forecast - actual| / |actual|, bias the mean of (forecast - actual) / |actual| (positive: too
-    high), coverage the share of actuals inside the interval.
+    high), coverage the share of actuals inside the interval. The comparison with the baseline is
+    paired (the same scope key, billing period, target and origin day): its standard error says
+    whether a row's verdict is decided by a few months' errors.
 -#}
 with backtest as (
 
@@ -17,6 +19,8 @@ scored as (
 
     select
         forecast_scope,
+        scope_key,
+        billing_period,
         target,
         origin_day,
         is_baseline,
@@ -48,6 +52,30 @@ by_kind as (
 
 ),
 
+paired as (
+
+    select
+        model.forecast_scope,
+        model.target,
+        model.origin_day,
+        -- to a millionth (of a ratio: 0.0001 percentage points), all a standard error needs
+        round(
+            stddev_samp(model.absolute_percentage_error - baseline.absolute_percentage_error) / sqrt(count(*)), 6
+        ) as mape_difference_standard_error
+    from scored as model
+    inner join scored as baseline
+        on
+            model.forecast_scope = baseline.forecast_scope
+            and model.scope_key = baseline.scope_key
+            and model.billing_period = baseline.billing_period
+            and model.target = baseline.target
+            and model.origin_day = baseline.origin_day
+            and baseline.is_baseline
+    where not model.is_baseline
+    group by model.forecast_scope, model.target, model.origin_day
+
+),
+
 final as (
 
     select
@@ -64,7 +92,8 @@ final as (
         baseline.bias as baseline_bias,
         baseline.coverage_80 as baseline_coverage_80,
         baseline.coverage_95 as baseline_coverage_95,
-        model.mape < baseline.mape as is_better_than_baseline
+        model.mape < baseline.mape as is_better_than_baseline,
+        paired.mape_difference_standard_error
     from by_kind as model
     inner join by_kind as baseline
         on
@@ -72,6 +101,11 @@ final as (
             and model.target = baseline.target
             and model.origin_day = baseline.origin_day
             and baseline.is_baseline
+    left join paired
+        on
+            model.forecast_scope = paired.forecast_scope
+            and model.target = paired.target
+            and model.origin_day = paired.origin_day
     where not model.is_baseline
 
 )
