@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import sys
 from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 
@@ -92,6 +93,21 @@ def test_the_backtest_measures_the_sample_months_against_their_actuals(build_db)
     summary = build_db.execute("select target, origin_day, forecast_count from marts.fct_forecast_accuracy "
                                "order by 1, 2").fetchall()
     assert summary == [("month_end", d, 2) for d in (1, 8, 15, 22)] + [("next_month", d, 1) for d in (1, 8, 15, 22)]
+
+
+def test_the_error_sources_benchmark_repeats_the_forecasts_daily_part(build_db):
+    """bench/forecast_error_sources.py splits the daily part per resource: its days add up to the
+    organisation's series the forecasts read, so its per-resource baseline is the baseline."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
+    from forecast_error_sources import RESOURCE_DAILY_COST
+
+    per_resource = dict(build_db.execute(f"select usage_date, sum(cost) from ({RESOURCE_DAILY_COST}) group by 1")
+                        .fetchall())
+    series = build_db.execute("select usage_date, daily_cost from intermediate.int_spend_daily_by_forecast_scope "
+                              "where forecast_scope = 'total'").fetchall()
+    assert len(per_resource) == len(series) > 60
+    for day, cost in series:
+        assert float(per_resource[day]) == pytest.approx(float(cost), abs=1e-9)
 
 
 @pytest.fixture(scope="module")
