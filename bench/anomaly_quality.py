@@ -37,7 +37,7 @@ import duckdb
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "service"))
 
-from benchmark import periods_ending  # noqa: E402  (bench/ is the script's folder)
+from exports_cache import periods_ending  # noqa: E402  (bench/ is the script's folder)
 from infralyzer.dbt_runner import run_dbt  # noqa: E402
 from infralyzer.exports.generate import generate  # noqa: E402
 from infralyzer.settings import Settings  # noqa: E402

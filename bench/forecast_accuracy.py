@@ -35,6 +35,9 @@ from infralyzer.dbt_runner import run_dbt
 from infralyzer.exports.generate import generate
 from infralyzer.settings import Settings
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from exports_cache import periods_ending  # noqa: E402  (bench/ is the script's folder)
+
 MAPE_TARGETS = {("month_end", 15): 0.05, ("month_end", 22): 0.05, ("next_month", 1): 0.12, ("next_month", 8): 0.12,
                 ("next_month", 15): 0.12, ("next_month", 22): 0.12}  # (target, origin day) -> the MAPE ceiling
 COVERAGE_80 = (0.75, 0.85)
@@ -60,12 +63,6 @@ def paired_t(record: dict) -> float:
     return (record["mape"] - record["baseline_mape"]) / se if se else float("nan")
 
 
-def periods_ending(end: str, months: int) -> list[str]:
-    year, month = map(int, end.split("-"))
-    index = year * 12 + month - 1
-    return [f"{i // 12}-{i % 12 + 1:02d}" for i in range(index - months + 1, index + 1)]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=42)
@@ -84,7 +81,7 @@ def main() -> int:
                         publish_dir=root / "publish", required_exports="cur2")
     started = time.monotonic()
     if not any(settings.exports_dir.glob("*/data")):
-        generate(settings.exports_dir, periods=periods_ending(args.end_period, args.months),
+        generate(settings.exports_dir, periods=periods_ending(args.months, args.end_period),
                  line_items_per_month=args.line_items, seed=args.seed, exports=("cur2",))
     generated = time.monotonic()
     if not args.skip_build:
