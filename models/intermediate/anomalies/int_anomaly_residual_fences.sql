@@ -1,85 +1,10 @@
 {#- A table, not a view: inlined views of the anomaly chain exceed Trino's (and Athena's) 150 query stages. -#}
 {{ config(materialized='table') }}
 {#-
-    Tukey's fences of each monitored day: the first and third quartiles of the series' residuals
-    over the `residual_window_days` days before it (anomaly_thresholds), so again from the past
-    only. Quartiles are exact (linear interpolation between order statistics, as DuckDB's
-    quantile_cont) on every engine: Athena's approx_percentile would move the fences between
-    engines. One row per monitor and day with at least `min_residual_days` past residuals.
+    Tukey's fences of each monitored day, first pass: the first and third quartiles of all the
+    series' residuals over the `residual_window_days` days before it (anomaly_thresholds), so from
+    the past only. One row per monitor and day with past residuals. The days these fences find
+    anomalous (int_anomaly_first_pass_days) are left out of the fences that decide
+    (int_anomaly_normal_residual_fences).
 -#}
-with expectations as (
-
-    select * from {{ ref('int_anomaly_expectations') }}
-
-),
-
-thresholds as (
-
-    select * from {{ ref('anomaly_thresholds') }}
-
-),
-
-past_residuals as (
-
-    select
-        scored.monitor_dimension,
-        scored.monitor_value,
-        scored.usage_date,
-        past.residual_cost,
-        row_number() over (
-            partition by scored.monitor_dimension, scored.monitor_value, scored.usage_date
-            order by past.residual_cost, past.usage_date
-        ) as residual_rank,
-        count(*) over (
-            partition by scored.monitor_dimension, scored.monitor_value, scored.usage_date
-        ) as residual_count
-    from expectations as scored
-    inner join thresholds
-        on scored.monitor_dimension = thresholds.monitor_dimension
-    inner join expectations as past
-        on
-            scored.monitor_dimension = past.monitor_dimension
-            and scored.monitor_value = past.monitor_value
-            and scored.usage_date > past.usage_date
-            and {{ dbt.dateadd('day', '-thresholds.residual_window_days', 'scored.usage_date') }} <= past.usage_date
-
-),
-
--- 1-based position h = 1 + (n - 1) * p of each quartile, split into its order statistic and fraction
-positions as (
-
-    select
-        *,
-        1 + (residual_count - 1) * 0.25 as q1_position,
-        1 + (residual_count - 1) * 0.75 as q3_position
-    from past_residuals
-
-),
-
-final as (
-
-    select
-        monitor_dimension,
-        monitor_value,
-        usage_date,
-        max(residual_count) as residual_count,
-        sum(
-            case
-                when residual_rank = floor(q1_position) then residual_cost * (1 - (q1_position - floor(q1_position)))
-                when residual_rank = floor(q1_position) + 1 then residual_cost * (q1_position - floor(q1_position))
-                else 0
-            end
-        ) as residual_q1,
-        sum(
-            case
-                when residual_rank = floor(q3_position) then residual_cost * (1 - (q3_position - floor(q3_position)))
-                when residual_rank = floor(q3_position) + 1 then residual_cost * (q3_position - floor(q3_position))
-                else 0
-            end
-        ) as residual_q3
-    from positions
-    group by monitor_dimension, monitor_value, usage_date
-
-)
-
-select * from final
+{{ anomaly_residual_quartiles(ref('int_anomaly_expectations'), ref('int_anomaly_expectations')) }}
