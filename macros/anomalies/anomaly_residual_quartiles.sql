@@ -1,12 +1,12 @@
 {#-
-    Tukey's quartiles of each scored monitor day's past residuals: the first and third quartiles
-    of the `past` residuals in the residual_window_days before the day (anomaly_thresholds), exact
-    on every engine (linear interpolation between order statistics, as DuckDB's quantile_cont:
-    Athena's approx_percentile would move the fences between engines). `scored` and `past` are
-    relations with monitor_dimension, monitor_value, usage_date and (past) residual_cost. One row
-    per scored day with past residuals: residual_count, residual_q1, residual_q3.
+    Tukey's quartiles of each monitored day's past residuals (int_anomaly_expectations): the first
+    and third quartiles of the `past` residuals in the residual_window_days before the day
+    (anomaly_thresholds), exact on every engine (linear interpolation between order statistics, as
+    DuckDB's quantile_cont: Athena's approx_percentile would move the fences between engines).
+    `past` is a relation with monitor_dimension, monitor_value, usage_date and residual_cost. One
+    row per monitored day with past residuals: residual_count, residual_q1, residual_q3.
 -#}
-{% macro anomaly_residual_quartiles(scored, past) -%}
+{% macro anomaly_residual_quartiles(past) -%}
 with thresholds as (
 
     select * from {{ ref('anomaly_thresholds') }}
@@ -27,7 +27,7 @@ past_residuals as (
         count(*) over (
             partition by scored.monitor_dimension, scored.monitor_value, scored.usage_date
         ) as residual_count
-    from {{ scored }} as scored
+    from {{ ref('int_anomaly_expectations') }} as scored
     inner join thresholds
         on scored.monitor_dimension = thresholds.monitor_dimension
     inner join {{ past }} as past
@@ -55,20 +55,20 @@ select
     monitor_value,
     usage_date,
     max(residual_count) as residual_count,
-    sum(
-        case
-            when residual_rank = floor(q1_position) then residual_cost * (1 - (q1_position - floor(q1_position)))
-            when residual_rank = floor(q1_position) + 1 then residual_cost * (q1_position - floor(q1_position))
-            else 0
-        end
-    ) as residual_q1,
-    sum(
-        case
-            when residual_rank = floor(q3_position) then residual_cost * (1 - (q3_position - floor(q3_position)))
-            when residual_rank = floor(q3_position) + 1 then residual_cost * (q3_position - floor(q3_position))
-            else 0
-        end
-    ) as residual_q3
+    {{ _interpolated_order_statistic('q1_position') }} as residual_q1,
+    {{ _interpolated_order_statistic('q3_position') }} as residual_q3
 from positions
 group by monitor_dimension, monitor_value, usage_date
+{%- endmacro %}
+
+
+{#- The order statistic at a 1-based fractional `position` of the ranked residuals: the two around it, weighted by the fraction. -#}
+{% macro _interpolated_order_statistic(position) -%}
+sum(
+        case
+            when residual_rank = floor({{ position }}) then residual_cost * (1 - ({{ position }} - floor({{ position }})))
+            when residual_rank = floor({{ position }}) + 1 then residual_cost * ({{ position }} - floor({{ position }}))
+            else 0
+        end
+    )
 {%- endmacro %}

@@ -41,7 +41,7 @@ normal_residuals as (
 
 normal_fences as (
 
-    {{ anomaly_residual_quartiles(ref('int_anomaly_expectations'), 'normal_residuals') | indent(4) }}
+    {{ anomaly_residual_quartiles('normal_residuals') | indent(4) }}
 
 ),
 

@@ -7,4 +7,4 @@
     anomalous (int_anomaly_first_pass_days) are left out of the fences that decide
     (int_anomaly_normal_residual_fences).
 -#}
-{{ anomaly_residual_quartiles(ref('int_anomaly_expectations'), ref('int_anomaly_expectations')) }}
+{{ anomaly_residual_quartiles(ref('int_anomaly_expectations')) }}
