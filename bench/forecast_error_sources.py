@@ -7,9 +7,9 @@ forecast would avoid if it knew, at the origin, the resources' future births and
 Reads the build that bench/forecast_accuracy.py left in --workdir: the backtest's baseline forecasts
 (int_forecast_backtest) and the line items (int_line_items_amortized). Per resource (its resource
 id; lines without one by service, usage type and account) the daily cost of the line item types
-that accrue day by day (as int_spend_daily_by_forecast_scope decides: on more than a quarter of
-a billing period's days) is repeated from the last known week, as the baseline does; their sum
-equals the baseline's daily part. Then, per forecast, with knowledge no forecast made on the
+that accrue day by day (int_line_item_type_postings, the split the forecasts' series uses: on
+more than a quarter of a billing period's days) is repeated from the last known week, as the
+baseline does; their sum equals the baseline's daily part. Then, per forecast, with knowledge no forecast made on the
 origin has:
 
   deaths known   every resource seen in the last week costs 0 after its last day of cost
@@ -33,28 +33,16 @@ import numpy as np
 import pandas as pd
 
 RESOURCE_DAILY_COST = """
-with line_items as (
-    select * from intermediate.int_line_items_amortized
-),
-days_known as (
-    select billing_period, count(distinct usage_date) as day_count from line_items group by billing_period
-),
-accruing_types as (
-    select line_items.billing_period, line_items.line_item_type
-    from line_items
-    inner join days_known on line_items.billing_period = days_known.billing_period
-    group by line_items.billing_period, line_items.line_item_type
-    having count(distinct line_items.usage_date) * 4 > max(days_known.day_count)
-)
 select
     coalesce(nullif(line_items.resource_id, ''),
              concat_ws('|', line_items.service, line_items.usage_type, line_items.usage_account_id)) as resource,
     line_items.usage_date,
     sum(line_items.amortized_cost) as cost
-from line_items
-inner join accruing_types
-    on line_items.billing_period = accruing_types.billing_period
-    and line_items.line_item_type = accruing_types.line_item_type
+from intermediate.int_line_items_amortized as line_items
+inner join intermediate.int_line_item_type_postings as postings
+    on line_items.billing_period = postings.billing_period
+    and line_items.line_item_type = postings.line_item_type
+where not postings.is_posted_per_period
 group by all
 """
 

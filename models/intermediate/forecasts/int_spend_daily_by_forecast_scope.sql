@@ -5,14 +5,9 @@
     every day from the first to the last usage date of the data (0 where a series had no cost).
 
     The cost is split in two, because the two parts behave differently over a month
-    (docs/forecasting.md, 'What is forecast'):
-    * period_cost: line item types posted on few days of a billing period (at most a quarter of
-      the days known): AWS posts support, tax, credits, refunds and RI fees once a month, dated the
-      1st, and fees of a purchase on its day. A weekly model would read them as spikes, so they
-      are carried forward month to month instead;
-    * daily_cost: everything else, which accrues day by day: what the time-series models forecast.
-    Decided per period and line item type from the data, since one type (negotiated discounts)
-    is posted monthly by some payers and with every usage line by others.
+    (docs/forecasting.md, 'What is forecast'): period_cost, the line item types a billing period
+    posts on few days (int_line_item_type_postings), carried forward month to month; daily_cost,
+    everything else, which accrues day by day: what the time-series models forecast.
 -#}
 with spend_by_day as (
 
@@ -20,26 +15,9 @@ with spend_by_day as (
 
 ),
 
-days_known as (
-
-    select
-        billing_period,
-        count(distinct usage_date) as day_count
-    from spend_by_day
-    group by billing_period
-
-),
-
 line_type_postings as (
 
-    select
-        spend_by_day.billing_period,
-        spend_by_day.line_item_type,
-        count(distinct spend_by_day.usage_date) * 4 <= max(days_known.day_count) as is_posted_per_period
-    from spend_by_day
-    inner join days_known
-        on spend_by_day.billing_period = days_known.billing_period
-    group by spend_by_day.billing_period, spend_by_day.line_item_type
+    select * from {{ ref('int_line_item_type_postings') }}
 
 ),
 
